@@ -1,0 +1,11 @@
+import ArgumentParser
+import StableDiffusion
+
+/// The `sd` command-line tool: Stable Diffusion on the CPU.
+@main
+struct SD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sd",
+        abstract: "Stable Diffusion on the CPU, in Swift.",
+        subcommands: [InfoCommand.self])
+}

@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+// The Stable Diffusion SDK for Swift: a CPU-first text-to-image library.
+//
+// Dependency graph (fixed): TensorModule ← Layers ← TextEncoder, UNet, VAE;
+// TensorModule ← Tokenizer, Schedulers; all of them ← Pipeline ← StableDiffusion (umbrella) ← sd.
+import PackageDescription
+
+let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "StableDiffusionSwift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "StableDiffusion", targets: ["StableDiffusion"]),
+        .library(name: "TensorModule", targets: ["TensorModule"]),
+        .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "TextEncoder", targets: ["TextEncoder"]),
+        .library(name: "UNet", targets: ["UNet"]),
+        .library(name: "VAE", targets: ["VAE"]),
+        .library(name: "Schedulers", targets: ["Schedulers"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .executable(name: "sd", targets: ["sd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Declarations of OpenBLAS's CBLAS interface. Deliberately not linked: the library is
+        // opened at run time (see TensorModule/BLAS/OpenBLASLoader.swift) so that its kernel can
+        // be chosen before it initialises. Not API.
+        .systemLibrary(
+            name: "_COpenBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "TensorModule", dependencies: ["_COpenBLAS"], swiftSettings: strictSwift6,
+                linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Layers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
+        .target(name: "Tokenizer", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
+        .target(name: "TextEncoder", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),
+        .target(name: "UNet", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),
+        .target(name: "VAE", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),
+        .target(name: "Schedulers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
+        .target(name: "Pipeline",
+                dependencies: ["TensorModule", "Tokenizer", "TextEncoder", "UNet", "VAE", "Schedulers"],
+                swiftSettings: strictSwift6),
+        .target(name: "StableDiffusion",
+                dependencies: ["TensorModule", "Layers", "Tokenizer", "TextEncoder", "UNet", "VAE",
+                               "Schedulers", "Pipeline"],
+                swiftSettings: strictSwift6),
+        .executableTarget(
+            name: "sd",
+            dependencies: ["StableDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/sd",
+            swiftSettings: strictSwift6),
+        // Shared by the test targets: fixture paths, tolerance checks, the scheduler conformance
+        // checker. Not API.
+        .target(name: "_TestSupport", dependencies: ["TensorModule", "Schedulers"], path: "Tests/_TestSupport",
+                swiftSettings: strictSwift6),
+        .testTarget(name: "TensorTests", dependencies: ["TensorModule", "Layers", "_TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "TextEncoderTests", dependencies: ["TextEncoder", "Tokenizer", "_TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "UNetTests", dependencies: ["UNet", "_TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "_TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "_TestSupport"], swiftSettings: strictSwift6),
+        .testTarget(name: "PipelineTests", dependencies: ["StableDiffusion", "_TestSupport"], swiftSettings: strictSwift6),
+    ]
+)

@@ -1,0 +1,179 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only, memory-mapped safetensors file.
+///
+/// Opening validates the whole header before any tensor is read: the 8-byte header length fits the
+/// file, the header is a well-formed JSON object without duplicate names, every dtype is known, every
+/// shape × dtype size equals its byte range, and every range lies inside the data section without
+/// overlapping another. Tensors are read on demand and widened to Float32 (F32, F16, BF16, F64).
+public final class SafetensorsFile: @unchecked Sendable {
+    /// The path the file was opened from (used in error messages).
+    public let path: String
+    /// The tensors, by name.
+    public let entries: [String: SafetensorsEntry]
+    /// The optional `__metadata__` string map.
+    public let metadata: [String: String]
+
+    /// Largest header accepted; real headers are well under 1 MB.
+    public static let maximumHeaderBytes = 100 << 20
+
+    private let mapping: UnsafeRawBufferPointer
+    private let dataStart: Int
+
+    /// Tensor names in sorted order.
+    public var tensorNames: [String] { entries.keys.sorted() }
+
+    /// Opens, maps and validates a safetensors file.
+    ///
+    /// - Parameter path: The file to open.
+    /// - Throws: ``TensorError/fileUnreadable(path:reason:)`` if it cannot be opened or mapped,
+    ///   ``TensorError/invalidSafetensors(path:tensor:reason:)`` if its header is malformed.
+    public init(path: String) throws(TensorError) {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .fileUnreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .fileUnreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .fileUnreadable(path: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size >= 8 else {
+            throw .invalidSafetensors(path: path, tensor: nil, reason: "file is \(size) bytes, shorter than the 8-byte header length")
+        }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw .fileUnreadable(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        let mapping = UnsafeRawBufferPointer(start: base, count: size)
+        do {
+            let parsed = try SafetensorsFile.parseHeader(mapping, path: path)
+            self.entries = parsed.entries
+            self.metadata = parsed.metadata
+            self.dataStart = parsed.dataStart
+            self.mapping = mapping
+        } catch {
+            munmap(base, size)
+            throw error
+        }
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count)
+    }
+
+    /// Reads a tensor, widened to Float32.
+    ///
+    /// - Throws: ``TensorError/invalidSafetensors(path:tensor:reason:)`` if there is no such tensor,
+    ///   ``TensorError/unsupportedDType(path:tensor:dtype:)`` for integer or 8-bit float tensors.
+    public func tensor(named name: String) throws(TensorError) -> Tensor {
+        guard let entry = entries[name] else {
+            throw .invalidSafetensors(path: path, tensor: name, reason: "no such tensor")
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: mapping[(dataStart + entry.byteRange.lowerBound)..<(dataStart + entry.byteRange.upperBound)])
+        let count = Tensor.elementCount(entry.shape)
+        let out = Tensor.uninitialized(entry.shape)
+        let o = out.mutablePointer
+        switch entry.dtype {
+        case .f32:
+            if count > 0 { UnsafeMutableRawPointer(o).copyMemory(from: bytes.baseAddress!, byteCount: count * 4) }
+        case .f16:
+            parallelFor(count, minimumChunk: 1 << 16) { range in
+                for i in range { o[i] = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) }
+            }
+        case .bf16:
+            parallelFor(count, minimumChunk: 1 << 16) { range in
+                for i in range { o[i] = Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) << 16) }
+            }
+        case .f64:
+            for i in 0..<count { o[i] = Float(bytes.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+        default:
+            throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype.rawValue)
+        }
+        return out
+    }
+
+    struct ParsedHeader {
+        var entries: [String: SafetensorsEntry]
+        var metadata: [String: String]
+        var dataStart: Int
+    }
+
+    /// Validates the header of the bytes of a whole file. Separate from `init` so fuzzing can drive it.
+    static func parseHeader(_ file: UnsafeRawBufferPointer, path: String) throws(TensorError) -> ParsedHeader {
+        func invalid(_ reason: String, _ tensor: String? = nil) -> TensorError {
+            .invalidSafetensors(path: path, tensor: tensor, reason: reason)
+        }
+        guard file.count >= 8 else { throw invalid("file is \(file.count) bytes, shorter than the 8-byte header length") }
+        let declared = file.loadUnaligned(as: UInt64.self).littleEndian
+        guard declared <= UInt64(maximumHeaderBytes) else {
+            throw invalid("header length \(declared) exceeds the \(maximumHeaderBytes)-byte limit")
+        }
+        let headerLength = Int(declared)
+        guard headerLength <= file.count - 8 else {
+            throw invalid("header length \(headerLength) exceeds the file's remaining \(file.count - 8) bytes (truncated file?)")
+        }
+        guard headerLength >= 2 else { throw invalid("header length \(headerLength) is too short for a JSON object") }
+        let headerBytes = UnsafeBufferPointer(rebasing: file.bindMemoryView()[8..<(8 + headerLength)])
+        let json: HeaderJSON
+        do { json = try HeaderJSON.parse(headerBytes) } catch {
+            throw invalid("header is not valid JSON (\(error.reason) at byte \(error.offset + 8))")
+        }
+        guard case .object(let members) = json else { throw invalid("header is not a JSON object") }
+        let dataLength = file.count - 8 - headerLength
+        var entries: [String: SafetensorsEntry] = [:]
+        var metadata: [String: String] = [:]
+        var seen = Set<String>()
+        for (name, value) in members {
+            guard seen.insert(name).inserted else { throw invalid("duplicate name in header", name) }
+            if name == "__metadata__" {
+                guard case .object(let pairs) = value else { throw invalid("__metadata__ is not an object") }
+                for (key, item) in pairs {
+                    guard case .string(let text) = item else { throw invalid("__metadata__ value for '\(key)' is not a string") }
+                    metadata[key] = text
+                }
+                continue
+            }
+            guard case .object(let fields) = value else { throw invalid("entry is not an object", name) }
+            let field = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            guard case .string(let dtypeName)? = field["dtype"] else { throw invalid("missing or non-string 'dtype'", name) }
+            guard let dtype = SafetensorsDType(rawValue: dtypeName) else { throw invalid("unknown dtype '\(dtypeName)'", name) }
+            guard case .array(let shapeValues)? = field["shape"] else { throw invalid("missing or non-array 'shape'", name) }
+            var shape: [Int] = []
+            var elements = 1
+            for extent in shapeValues {
+                guard case .integer(let n) = extent, n >= 0 else { throw invalid("shape \(shapeValues.count)-D has a non-integer or negative extent", name) }
+                let (product, overflow) = elements.multipliedReportingOverflow(by: n)
+                guard !overflow else { throw invalid("shape overflows", name) }
+                elements = product
+                shape.append(n)
+            }
+            guard case .array(let offsets)? = field["data_offsets"], offsets.count == 2,
+                  case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
+                throw invalid("missing or malformed 'data_offsets' (expected [begin, end])", name)
+            }
+            guard begin >= 0, begin <= end else { throw invalid("data_offsets [\(begin), \(end)] are not an ascending pair", name) }
+            guard end <= dataLength else {
+                throw invalid("data_offsets [\(begin), \(end)] run past the data section (\(dataLength) bytes; truncated file?)", name)
+            }
+            let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+            guard !overflow, bytes == end - begin else {
+                throw invalid("shape \(shape) × \(dtype.rawValue) is \(overflow ? "too large" : "\(bytes) bytes") but data_offsets span \(end - begin)", name)
+            }
+            entries[name] = SafetensorsEntry(dtype: dtype, shape: shape, byteRange: begin..<end)
+        }
+        let ordered = entries.sorted { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound) < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound) }
+        for (previous, next) in zip(ordered, ordered.dropFirst())
+        where !next.value.byteRange.isEmpty && next.value.byteRange.lowerBound < previous.value.byteRange.upperBound {
+            throw invalid("data range overlaps tensor '\(previous.key)'", next.key)
+        }
+        return ParsedHeader(entries: entries, metadata: metadata, dataStart: 8 + headerLength)
+    }
+}
+
+private extension UnsafeRawBufferPointer {
+    func bindMemoryView() -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+}

@@ -1,0 +1,1 @@
+// Tests for this component arrive with its issue.

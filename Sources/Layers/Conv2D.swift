@@ -1,0 +1,42 @@
+/// A 2-D convolution, as PyTorch's `nn.Conv2d` (one group, no dilation).
+/// Checkpoint keys: `weight` `[out, in, kh, kw]`, `bias` `[out]`.
+///
+/// PyTorch's weight layout is already the `[out, in·kh·kw]` matrix the im2col GEMM needs, so
+/// nothing is repacked at load.
+public struct Conv2D: Sendable {
+    /// `[outChannels, inChannels, kernel, kernel]`.
+    public let weight: Tensor
+    /// `[outChannels]`, or nil.
+    public let bias: Tensor?
+    /// Step in both directions.
+    public let stride: Int
+    /// Zero padding per side.
+    public let padding: Padding2D
+
+    /// Loads the layer's tensors.
+    ///
+    /// - Parameters:
+    ///   - weights: Reader scoped to this layer (e.g. `conv_in`).
+    ///   - inChannels: Input channels.
+    ///   - outChannels: Output channels.
+    ///   - kernelSize: Square kernel side.
+    ///   - stride: Step.
+    ///   - padding: Zero padding per side.
+    ///   - bias: Whether the checkpoint has a bias.
+    /// - Throws: ``TensorError`` for a missing or misshapen tensor.
+    public init(weights: WeightReader, inChannels: Int, outChannels: Int, kernelSize: Int,
+                stride: Int = 1, padding: Padding2D = .uniform(0), bias: Bool = true) throws(TensorError) {
+        self.weight = try weights.tensor("weight", shape: [outChannels, inChannels, kernelSize, kernelSize])
+        self.bias = bias ? try weights.tensor("bias", shape: [outChannels]) : nil
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// Output channels.
+    public var outChannels: Int { weight.shape[0] }
+
+    /// Convolves an NCHW batch.
+    public func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
+        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+}

@@ -32,6 +32,8 @@ let package = Package(
             name: "_COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // A setjmp-safe C wrapper around libpng (libpng-dev). Not API.
+        .target(name: "_CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "TensorModule", dependencies: ["_COpenBLAS"], swiftSettings: strictSwift6,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Layers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
@@ -41,7 +43,7 @@ let package = Package(
         .target(name: "VAE", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),
         .target(name: "Schedulers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
         .target(name: "Pipeline",
-                dependencies: ["TensorModule", "Tokenizer", "TextEncoder", "UNet", "VAE", "Schedulers"],
+                dependencies: ["TensorModule", "Tokenizer", "TextEncoder", "UNet", "VAE", "Schedulers", "_CPNG"],
                 swiftSettings: strictSwift6),
         .target(name: "StableDiffusion",
                 dependencies: ["TensorModule", "Layers", "Tokenizer", "TextEncoder", "UNet", "VAE",

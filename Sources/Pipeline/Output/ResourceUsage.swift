@@ -8,11 +8,13 @@ public enum ResourceUsage {
         #if os(Linux)
         if let kilobytes = statusField("VmHWM:") { return kilobytes * 1024 }
         #endif
-        var usage = rusage()
-        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
         #if os(Linux)
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
         return Int(usage.ru_maxrss) * 1024
         #else
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return nil }
         return Int(usage.ru_maxrss)
         #endif
     }

@@ -320,10 +320,10 @@ def _vae_module_map(config):
     blocks = len(config["block_out_channels"])
     layers = config["layers_per_block"]
     m = {}
-    for side, short in [("encoder", "norm_out"), ("decoder", "norm_out")]:
+    for side in ("encoder", "decoder"):
         m[f"{side}.conv_in"] = (f"{side}.conv_in", "plain")
         m[f"{side}.conv_out"] = (f"{side}.conv_out", "plain")
-        m[f"{side}.conv_norm_out"] = (f"{side}.{short}", "plain")
+        m[f"{side}.conv_norm_out"] = (f"{side}.norm_out", "plain")
         m[f"{side}.mid_block.resnets.0"] = (f"{side}.mid.block_1", "vae_resnet")
         m[f"{side}.mid_block.resnets.1"] = (f"{side}.mid.block_2", "vae_resnet")
         m[f"{side}.mid_block.attentions.0"] = (f"{side}.mid.attn_1", "vae_attention")
@@ -614,6 +614,9 @@ def key_catalogue(cfg, family):
     for name, converted in (("unet", converted_unet), ("vae", converted_vae), ("text_encoder", converted_text)):
         got = {k: list(v.shape) for k, v in converted.items()}
         assert got == expected[name], (family, name, sorted(set(got) ^ set(expected[name]))[:6])
+    # diffusers' own model-type detection recognises the catalogue (v1 by default, v2 by the 1024-wide
+    # cross-attention of input_blocks.2.1).
+    assert sfu.infer_diffusers_model_type(ldm) == {"sd1": "v1", "sd2": "v2"}[family]
     return {"ldm": {k: list(v.shape) for k, v in sorted(ldm.items())},
             **{name: dict(sorted(keys.items())) for name, keys in expected.items()}}
 

@@ -1,0 +1,40 @@
+/// The model components a single-file checkpoint holds, each loaded through its own weight source.
+public enum SingleFileComponent: String, Sendable, CaseIterable, Hashable {
+    /// The denoising UNet (`model.diffusion_model.` in the checkpoint).
+    case unet
+    /// The autoencoder (`first_stage_model.`).
+    case vae
+    /// The CLIP / OpenCLIP text model (`cond_stage_model.`).
+    case textEncoder = "text_encoder"
+
+    /// A name for messages ("UNet", "VAE", "text encoder").
+    public var displayName: String {
+        switch self {
+        case .unet: return "UNet"
+        case .vae: return "VAE"
+        case .textEncoder: return "text encoder"
+        }
+    }
+
+    /// The key prefix of the component in the original LDM layout.
+    var checkpointPrefix: String {
+        switch self {
+        case .unet: return "model.diffusion_model."
+        case .vae: return "first_stage_model."
+        case .textEncoder: return "cond_stage_model."
+        }
+    }
+}
+
+/// The Stable Diffusion generation a single-file checkpoint belongs to.
+public enum SingleFileFamily: String, Sendable, CaseIterable, Hashable, CustomStringConvertible {
+    /// SD 1.x (1.4, 1.5 and fine-tunes): OpenAI CLIP ViT-L/14 text encoder under
+    /// `cond_stage_model.transformer.`.
+    case stableDiffusion1 = "SD 1.x"
+    /// SD 2.x (2.0, 2.1, their 512 "base" variants, SD-Turbo): OpenCLIP ViT-H/14 text encoder under
+    /// `cond_stage_model.model.`.
+    case stableDiffusion2 = "SD 2.x"
+
+    /// "SD 1.x" or "SD 2.x".
+    public var description: String { rawValue }
+}

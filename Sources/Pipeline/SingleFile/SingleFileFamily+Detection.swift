@@ -1,0 +1,110 @@
+extension SingleFileFamily {
+    /// Recognises an SD 1.x or SD 2.x checkpoint from its tensor names and shapes, and refuses
+    /// anything else with an error naming what was found.
+    ///
+    /// The text encoder decides the family, as in diffusers (`is_clip_model` / `is_open_clip_model`):
+    /// OpenAI CLIP under `cond_stage_model.transformer.` is SD 1.x, OpenCLIP under
+    /// `cond_stage_model.model.` is SD 2.x. (diffusers' `infer_diffusers_model_type` looks at the
+    /// cross-attention width, 768 vs 1024, which says the same for the published models; the text
+    /// encoder also holds for narrower test models.) The UNet's cross-attention width must equal the
+    /// text encoder's.
+    ///
+    /// - Parameters:
+    ///   - tensorShapes: Every tensor name in the file with its shape.
+    ///   - path: The file, for messages.
+    /// - Returns: The family.
+    /// - Throws: ``SingleFileError/unsupportedArchitecture(path:architecture:evidence:)`` for SDXL,
+    ///   SD 3, Flux, ControlNet, diffusers-format and class-conditioned checkpoints and for UNets
+    ///   whose input is not 4 latent channels (inpainting 9, InstructPix2Pix 8, upscaler 7, depth 5);
+    ///   ``SingleFileError/missingComponent(path:component:expectedKey:found:)`` when the UNet, VAE or
+    ///   text encoder is absent; ``SingleFileError/inconsistentCheckpoint(path:reason:)`` when both
+    ///   text encoders are present or the widths disagree.
+    public static func detect(tensorShapes: [String: [Int]], path: String) throws(SingleFileError) -> SingleFileFamily {
+        try refuseOtherArchitectures(tensorShapes, path: path)
+
+        let unetKey = "model.diffusion_model.input_blocks.0.0.weight"
+        guard let convIn = tensorShapes[unetKey] else {
+            throw .missingComponent(path: path, component: .unet, expectedKey: unetKey, found: summary(of: tensorShapes))
+        }
+        let inputChannels = convIn.count == 4 ? convIn[1] : -1
+        if inputChannels != 4 {
+            let name: String
+            switch inputChannels {
+            case 9: name = "inpainting"
+            case 8: name = "InstructPix2Pix"
+            case 7: name = "x4 upscaler"
+            case 5: name = "depth-to-image"
+            default: name = "UNet with \(inputChannels) input channels"
+            }
+            throw .unsupportedArchitecture(path: path, architecture: name, evidence: "'\(unetKey)' of shape \(convIn)")
+        }
+        for side in ["encoder", "decoder"] {
+            let key = "first_stage_model.\(side).conv_in.weight"
+            guard tensorShapes[key] != nil else {
+                throw .missingComponent(path: path, component: .vae, expectedKey: key, found: summary(of: tensorShapes))
+            }
+        }
+
+        let clipKeys = ["cond_stage_model.transformer.text_model.embeddings.token_embedding.weight",
+                        "cond_stage_model.transformer.embeddings.token_embedding.weight"]
+        let openClipKey = "cond_stage_model.model.token_embedding.weight"
+        let clip = clipKeys.first { tensorShapes[$0] != nil }
+        let openClip = tensorShapes[openClipKey] != nil ? openClipKey : nil
+        let family: SingleFileFamily
+        let embeddingKey: String
+        switch (clip, openClip) {
+        case (let clip?, nil): (family, embeddingKey) = (.stableDiffusion1, clip)
+        case (nil, let openClip?): (family, embeddingKey) = (.stableDiffusion2, openClip)
+        case (let clip?, let openClip?):
+            throw .inconsistentCheckpoint(path: path, reason: "holds both a CLIP ('\(clip)') and an OpenCLIP ('\(openClip)') text encoder")
+        case (nil, nil):
+            throw .missingComponent(path: path, component: .textEncoder, expectedKey: "\(clipKeys[0])' or '\(openClipKey)",
+                                    found: summary(of: tensorShapes))
+        }
+
+        let textWidth = tensorShapes[embeddingKey].flatMap { $0.count == 2 ? $0[1] : nil }
+        let crossAttention = tensorShapes.keys
+            .filter { $0.hasPrefix("model.diffusion_model.") && $0.hasSuffix(".attn2.to_k.weight") }
+            .min()
+        if let crossAttention, let shape = tensorShapes[crossAttention], shape.count == 2, shape[1] != textWidth {
+            throw .inconsistentCheckpoint(path: path, reason: "the UNet's cross-attention '\(crossAttention)' takes \(shape[1]) "
+                + "channels but the text encoder's '\(embeddingKey)' is \(textWidth.map(String.init) ?? "?") wide")
+        }
+        return family
+    }
+
+    /// Refuses the model families found in the same kind of file, by the keys that identify them.
+    private static func refuseOtherArchitectures(_ shapes: [String: [Int]], path: String) throws(SingleFileError) {
+        let markers: [(prefix: String, architecture: String)] = [
+            ("conditioner.embedders.", "SDXL"),
+            ("model.diffusion_model.label_emb.", "SDXL or class-conditioned (unCLIP / upscaler)"),
+            ("model.diffusion_model.joint_blocks.", "Stable Diffusion 3"),
+            ("joint_blocks.", "Stable Diffusion 3"),
+            ("model.diffusion_model.double_blocks.", "Flux"),
+            ("double_blocks.", "Flux"),
+            ("control_model.", "ControlNet"),
+            ("down_blocks.", "diffusers-format (load the model folder instead)"),
+            ("text_model.", "transformers-format text encoder (load the model folder instead)"),
+        ]
+        let sorted = shapes.keys.sorted()
+        for marker in markers {
+            if let key = sorted.first(where: { $0.hasPrefix(marker.prefix) }) {
+                throw .unsupportedArchitecture(path: path, architecture: marker.architecture, evidence: "'\(key)'")
+            }
+        }
+    }
+
+    /// "model.diffusion_model (686 tensors), first_stage_model (248), …": the file's top-level groups.
+    static func summary(of shapes: [String: [Int]]) -> String {
+        guard !shapes.isEmpty else { return "no tensors" }
+        var groups: [String: Int] = [:]
+        for key in shapes.keys {
+            let parts = key.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+            let group = parts.count > 2 ? "\(parts[0]).\(parts[1])" : String(parts[0])
+            groups[group, default: 0] += 1
+        }
+        let ordered = groups.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let shown = ordered.prefix(8).map { "\($0.key) (\($0.value) tensor\($0.value == 1 ? "" : "s"))" }
+        return shown.joined(separator: ", ") + (ordered.count > 8 ? ", and \(ordered.count - 8) more groups" : "")
+    }
+}

@@ -104,6 +104,20 @@ extension UniPCMultistepScheduler {
             guard (1...3).contains(solverOrder) else {
                 throw .unsupportedOption(scheduler: Self.className, key: "solver_order", value: "\(solverOrder)", allowed: ["1", "2", "3"])
             }
+            // With a final σ of 0, h = ∞ at the last step: these forms make diffusers' last sample NaN or
+            // infinite, so they are refused rather than silently differing from it.
+            guard finalSigmas == .zero else { return }
+            let hint = "with final_sigmas_type \"zero\" diffusers' last step is not finite; use final_sigmas_type \"sigma_min\""
+            if !predictX0 {
+                throw .invalidOption(scheduler: Self.className, key: "predict_x0", value: "false", reason: hint)
+            }
+            if solverType == .bh1 {
+                throw .invalidOption(scheduler: Self.className, key: "solver_type", value: "\"bh1\"", reason: hint + " or bh2")
+            }
+            if !lowerOrderFinal && solverOrder > 1 {
+                throw .invalidOption(scheduler: Self.className, key: "lower_order_final", value: "false",
+                                     reason: hint + " or lower_order_final true")
+            }
         }
 
         /// "UniPCMultistepScheduler".

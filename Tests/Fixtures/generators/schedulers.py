@@ -192,9 +192,11 @@ def option_cases():
         ("ddpm", "sd15", {"clip_sample": True, "prediction_type": "sample"}, 10, {}),
         # UniPC
         ("unipc", "sd15", {"use_karras_sigmas": True}, 10, {}),
-        ("unipc", "sd15", {"solver_type": "bh1"}, 10, {}),
-        ("unipc", "sd15", {"predict_x0": False}, 10, {}),
-        ("unipc", "sd21v", {"predict_x0": False}, 10, {}),
+        # bh1, the noise-prediction form and order 2 at the end all make diffusers' step to sigma = 0
+        # NaN or infinite (the Swift side rejects them with final_sigmas_type "zero"), so they end at sigma_min.
+        ("unipc", "sd15", {"solver_type": "bh1", "final_sigmas_type": "sigma_min"}, 10, {}),
+        ("unipc", "sd15", {"predict_x0": False, "final_sigmas_type": "sigma_min"}, 10, {}),
+        ("unipc", "sd21v", {"predict_x0": False, "final_sigmas_type": "sigma_min"}, 10, {}),
         ("unipc", "sd15", {"solver_order": 3}, 10, {}),
         ("unipc", "sd15", {"solver_order": 1}, 10, {}),
         ("unipc", "sd15", {"disable_corrector": [0, 1]}, 10, {}),
@@ -202,7 +204,7 @@ def option_cases():
         ("unipc", "sd15", {"timestep_spacing": "trailing"}, 10, {}),
         ("unipc", "sd15", {"final_sigmas_type": "sigma_min"}, 10, {}),
         ("unipc", "sd15", {"use_karras_sigmas": True, "sigma_min": 0.1, "sigma_max": 10.0}, 10, {}),
-        ("unipc", "sd15", {"lower_order_final": False}, 10, {}),
+        ("unipc", "sd15", {"lower_order_final": False, "final_sigmas_type": "sigma_min"}, 10, {}),
         # LCM
         ("lcm", "sd15", {"original_inference_steps": 25}, 6, {}),
         ("lcm", "sd15", {"clip_sample": True, "timestep_scaling": 5.0}, 4, {}),
@@ -316,6 +318,20 @@ def generate(root: pathlib.Path) -> None:
         "image_noise": torch.randn(SHAPE, generator=seeded(3)),
     }
     save(inputs, out / "inputs.safetensors")
+
+    # The training schedules (betas, alphas_cumprod) PyTorch builds, for a bit-exact comparison.
+    training = {}
+    for label, kwargs in [
+        ("sd", {"beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012}),
+        ("linear", {}),
+        ("cosine", {"beta_schedule": "squaredcos_cap_v2"}),
+        ("linear500", {"num_train_timesteps": 500, "beta_start": 0.001, "beta_end": 0.03}),
+        ("scaled777", {"num_train_timesteps": 777, "beta_schedule": "scaled_linear"}),
+    ]:
+        scheduler = DDIMScheduler(**kwargs)
+        training[f"{label}/betas"] = scheduler.betas
+        training[f"{label}/alphas_cumprod"] = scheduler.alphas_cumprod
+    save(training, out / "training.safetensors")
 
     recorder = NoiseRecorder()
     files = {}

@@ -94,7 +94,7 @@ struct DiffusersTraceTests {
         let comparison = Comparison(actual, expected)
         let ok = comparison.shapesMatch && comparison.relativeToScale <= Self.tolerance
         #expect(ok, "\(what): \(comparison)", sourceLocation: sourceLocation)
-        TraceErrorLog.record(comparison.relativeToScale)
+        TraceErrorLog.record(comparison.relativeToScale, what)
         return ok
     }
 
@@ -110,11 +110,13 @@ struct DiffusersTraceTests {
 enum TraceErrorLog {
     private static let largest = Mutex<Float>(0)
 
-    static func record(_ error: Float) {
+    static func record(_ error: Float, _ what: String) {
         let value = largest.withLock { current in
             current = max(current, error)
             return current
         }
-        if ProcessInfo.processInfo.environment["SCHEDULER_TRACE_REPORT"] != nil { print("largest relative error so far: \(value)") }
+        if ProcessInfo.processInfo.environment["SCHEDULER_TRACE_REPORT"] != nil {
+            print("relative error \(error) (\(what)); largest so far: \(value)")
+        }
     }
 }

@@ -108,6 +108,7 @@ NAMES = {
 }
 
 STEP_COUNTS = [1, 4, 10, 20]
+GRID_STEP_COUNTS = [1, 2, 3, 5, 7, 13, 25, 30, 50, 77, 100, 150]
 DENOISED_MAX_STEPS = 10  # predicted originals are recorded for short runs only (fixture size)
 
 SCHEDULER_MODULES = [
@@ -332,6 +333,23 @@ def generate(root: pathlib.Path) -> None:
         training[f"{label}/betas"] = scheduler.betas
         training[f"{label}/alphas_cumprod"] = scheduler.alphas_cumprod
     save(training, out / "training.safetensors")
+
+    # Schedules alone for many step counts: every family's timestep grid, per spacing.
+    grids = []
+    for cls in (DDIMScheduler, DDPMScheduler, PNDMScheduler, EulerDiscreteScheduler, HeunDiscreteScheduler,
+                DPMSolverMultistepScheduler, UniPCMultistepScheduler):
+        for spacing in ("leading", "linspace", "trailing"):
+            for steps in GRID_STEP_COUNTS:
+                scheduler = cls.from_config(CONFIGS["sd15"], timestep_spacing=spacing)
+                scheduler.set_timesteps(steps)
+                grids.append({"class": cls.__name__, "timestep_spacing": spacing, "steps": steps,
+                              "timesteps": [float(t) for t in scheduler.timesteps]})
+    for steps in (1, 2, 3, 4, 6, 8, 13, 25, 50):
+        scheduler = LCMScheduler.from_config(CONFIGS["sd15"])
+        scheduler.set_timesteps(steps)
+        grids.append({"class": "LCMScheduler", "timestep_spacing": None, "steps": steps,
+                      "timesteps": [float(t) for t in scheduler.timesteps]})
+    (out / "grids.json").write_text(json.dumps({"config": "sd15", "grids": grids}) + "\n")
 
     recorder = NoiseRecorder()
     files = {}

@@ -105,6 +105,18 @@ struct SchedulerErrorTests {
         #expect(try lcm.makeScheduler(steps: 50).timesteps.count == 50)
     }
 
+    @Test("Skipping all steps, or a negative number, is rejected")
+    func skippedSteps() throws {
+        #expect(throws: SchedulerError.invalidSkippedSteps(scheduler: "HeunDiscreteScheduler", skippedSteps: 10, steps: 10)) {
+            try HeunDiscreteScheduler(configuration: .init(), steps: 10, skippedSteps: 10)
+        }
+        #expect(throws: SchedulerError.self) { try DDIMScheduler(configuration: .init(), steps: 10, skippedSteps: -1) }
+        #expect(try PNDMScheduler(configuration: .init(skipPRKSteps: true), steps: 10, skippedSteps: 9).timesteps.count == 2)
+        #expect(throws: SchedulerError.self) {
+            try EulerDiscreteScheduler(configuration: .init(training: TrainingSchedule(numTrainTimesteps: 1), useKarrasSigmas: true), steps: 1)
+        }
+    }
+
     @Test("Strengths outside 0…1 or leaving no step are rejected")
     func strengths() throws {
         let configuration = try SchedulerName.euler.configuration()

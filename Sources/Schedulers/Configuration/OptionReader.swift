@@ -46,8 +46,8 @@ struct OptionReader {
 extension TrainingSchedule {
     /// Checks the values a scheduler can be built from.
     func validate(scheduler: String) throws(SchedulerError) {
-        guard numTrainTimesteps >= 1 else {
-            throw .invalidOption(scheduler: scheduler, key: "num_train_timesteps", value: "\(numTrainTimesteps)", reason: "must be at least 1")
+        guard numTrainTimesteps >= 2 else {
+            throw .invalidOption(scheduler: scheduler, key: "num_train_timesteps", value: "\(numTrainTimesteps)", reason: "must be at least 2")
         }
         if let trainedBetas {
             guard trainedBetas.count == numTrainTimesteps else {
@@ -69,5 +69,20 @@ extension TrainingSchedule {
 func validateStepCount(_ steps: Int, limit: Int, scheduler: String) throws(SchedulerError) {
     guard steps >= 1, steps <= limit else {
         throw .invalidStepCount(scheduler: scheduler, steps: steps, allowed: 1...max(1, limit))
+    }
+}
+
+/// Checks a number of leading steps to skip against `0 ..< steps`.
+func validateSkippedSteps(_ skippedSteps: Int, steps: Int, scheduler: String) throws(SchedulerError) {
+    guard skippedSteps >= 0, skippedSteps < steps else {
+        throw .invalidSkippedSteps(scheduler: scheduler, skippedSteps: skippedSteps, steps: steps)
+    }
+}
+
+/// Checks a prediction type against those a scheduler implements.
+func validatePredictionType(_ type: PredictionType, allowed: [PredictionType], scheduler: String) throws(SchedulerError) {
+    guard allowed.contains(type) else {
+        throw .unsupportedOption(scheduler: scheduler, key: "prediction_type", value: "\"\(type.rawValue)\"",
+                                 allowed: allowed.map { "\"\($0.rawValue)\"" })
     }
 }

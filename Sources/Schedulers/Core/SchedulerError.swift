@@ -13,6 +13,8 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidOption(scheduler: String, key: String, value: String, reason: String)
     /// A step count the scheduler cannot produce a schedule for.
     case invalidStepCount(scheduler: String, steps: Int, allowed: ClosedRange<Int>)
+    /// A number of leading steps to skip that leaves no step to run (or is negative).
+    case invalidSkippedSteps(scheduler: String, skippedSteps: Int, steps: Int)
     /// An image-to-image strength outside 0…1.
     case invalidStrength(Double)
     /// The strength leaves no step to run: `Int(steps × strength)` is 0.
@@ -47,6 +49,8 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(scheduler): '\(key)' = \(value) is invalid: \(reason)"
         case .invalidStepCount(let scheduler, let steps, let allowed):
             return "\(scheduler): \(steps) inference steps is out of range \(allowed.lowerBound)...\(allowed.upperBound)"
+        case .invalidSkippedSteps(let scheduler, let skippedSteps, let steps):
+            return "\(scheduler): cannot skip \(skippedSteps) of \(steps) steps; allowed: 0...\(max(0, steps - 1))"
         case .invalidStrength(let strength):
             return "strength \(strength) is out of range 0...1"
         case .noStepsForStrength(let steps, let strength):

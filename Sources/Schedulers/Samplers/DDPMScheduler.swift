@@ -25,6 +25,7 @@ public struct DDPMScheduler: Scheduler {
         let name = Configuration.className
         try configuration.training.validate(scheduler: name)
         try validateStepCount(steps, limit: configuration.training.numTrainTimesteps, scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         noiseSchedule = NoiseSchedule(configuration.training)
         trainingTimesteps = TimestepGrids.descendingIntegers(

@@ -109,6 +109,11 @@ extension DPMSolverMultistepScheduler {
                       lambdaMinClipped: config.lambdaMinClipped ?? -.infinity,
                       timestepSpacing: try reader.choice(config.timestepSpacing, key: "timestep_spacing", default: .linspace),
                       stepsOffset: config.stepsOffset ?? 0)
+            if config.algorithmType == "deis" && finalSigmas == .zero {
+                // diffusers checks the name as written, before mapping it to dpmsolver++.
+                throw .invalidOption(scheduler: Self.className, key: "algorithm_type", value: "\"deis\"",
+                                     reason: "diffusers accepts it only with final_sigmas_type \"sigma_min\"")
+            }
             try validate()
         }
 

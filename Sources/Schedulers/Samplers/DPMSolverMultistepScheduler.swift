@@ -34,6 +34,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         try configuration.training.validate(scheduler: name)
         let trainSteps = configuration.training.numTrainTimesteps
         try validateStepCount(steps, limit: trainSteps, scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         let noiseSchedule = NoiseSchedule(configuration.training)
         let schedule = MultistepSchedule.make(

@@ -21,11 +21,9 @@ public struct EulerAncestralDiscreteScheduler: Scheduler {
     public init(configuration: Configuration, steps: Int, skippedSteps: Int = 0) throws(SchedulerError) {
         let name = Configuration.className
         try configuration.training.validate(scheduler: name)
-        guard Configuration.predictionTypes.contains(configuration.predictionType) else {
-            throw .unsupportedOption(scheduler: name, key: "prediction_type", value: "\"\(configuration.predictionType.rawValue)\"",
-                                     allowed: Configuration.predictionTypes.map { "\"\($0.rawValue)\"" })
-        }
+        try validatePredictionType(configuration.predictionType, allowed: Configuration.predictionTypes, scheduler: name)
         try validateStepCount(steps, limit: configuration.training.numTrainTimesteps, scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         let schedule = DiscreteSigmaSchedule.make(
             NoiseSchedule(configuration.training), spacing: configuration.timestepSpacing, steps: steps,

@@ -27,6 +27,7 @@ public struct HeunDiscreteScheduler: Scheduler {
         let name = Configuration.className
         try configuration.training.validate(scheduler: name)
         try validateStepCount(steps, limit: configuration.training.numTrainTimesteps, scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         let schedule = DiscreteSigmaSchedule.make(
             NoiseSchedule(configuration.training), spacing: configuration.timestepSpacing, steps: steps,

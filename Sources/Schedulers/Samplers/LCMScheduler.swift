@@ -30,6 +30,7 @@ public struct LCMScheduler: Scheduler {
                                  reason: "must be in 1...\(trainSteps) (num_train_timesteps)")
         }
         try validateStepCount(steps, limit: min(original, trainSteps), scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         noiseSchedule = NoiseSchedule(configuration.training)
         // The distillation schedule k−1, 2k−1, …, then `steps` of its points, evenly spaced from the top.

@@ -32,11 +32,10 @@ public struct PNDMScheduler: Scheduler {
     public init(configuration: Configuration, steps: Int, skippedSteps: Int = 0) throws(SchedulerError) {
         let name = Configuration.className
         try configuration.training.validate(scheduler: name)
-        _ = try OptionReader(config: DiffusersSchedulerConfig(), scheduler: name)
-            .choice(configuration.predictionType.rawValue, key: "prediction_type", default: PredictionType.epsilon,
-                    allowed: Configuration.predictionTypes)
+        try validatePredictionType(configuration.predictionType, allowed: Configuration.predictionTypes, scheduler: name)
         let trainSteps = configuration.training.numTrainTimesteps
         try validateStepCount(steps, limit: trainSteps, scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         if !configuration.skipPRKSteps && steps < 4 {
             // diffusers builds the Runge–Kutta timesteps from the last four timesteps.
             throw .invalidStepCount(scheduler: name, steps: steps, allowed: 4...trainSteps)

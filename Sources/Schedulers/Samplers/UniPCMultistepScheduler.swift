@@ -34,6 +34,7 @@ public struct UniPCMultistepScheduler: Scheduler {
         try configuration.training.validate(scheduler: name)
         let trainSteps = configuration.training.numTrainTimesteps
         try validateStepCount(steps, limit: trainSteps, scheduler: name)
+        try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         let schedule = MultistepSchedule.make(
             NoiseSchedule(configuration.training), spacing: configuration.timestepSpacing, steps: steps,

@@ -108,7 +108,7 @@ NAMES = {
 }
 
 STEP_COUNTS = [1, 4, 10, 20]
-GRID_STEP_COUNTS = [1, 2, 3, 5, 7, 13, 25, 30, 50, 77, 100, 150]
+GRID_STEP_COUNTS = [1, 2, 3, 5, 7, 13, 25, 30, 50, 77, 100]
 DENOISED_MAX_STEPS = 10  # predicted originals are recorded for short runs only (fixture size)
 
 SCHEDULER_MODULES = [
@@ -206,6 +206,17 @@ def option_cases():
         ("unipc", "sd15", {"final_sigmas_type": "sigma_min"}, 10, {}),
         ("unipc", "sd15", {"use_karras_sigmas": True, "sigma_min": 0.1, "sigma_max": 10.0}, 10, {}),
         ("unipc", "sd15", {"lower_order_final": False, "final_sigmas_type": "sigma_min"}, 10, {}),
+        # Less common keys and image-to-image on stateful variants.
+        ("dpm++2m", "sd15", {"lambda_min_clipped": -5.1}, 10, {}),
+        ("dpm++2m", "sd21v", {"lambda_min_clipped": -5.1, "timestep_spacing": "leading"}, 10, {}),
+        (None, "sd15", {"_class_name": "DPMSolverMultistepScheduler", "algorithm_type": "deis", "solver_type": "bh2",
+                         "final_sigmas_type": "sigma_min"}, 10, {}),
+        (None, "sd15", {"_class_name": "UniPCMultistepScheduler", "solver_type": "midpoint"}, 10, {}),
+        ("ddim", "sd15", {"num_train_timesteps": 100, "trained_betas": [0.001 + 0.0005 * i for i in range(100)]}, 10, {}),
+        ("pndm", "sd15", {"skip_prk_steps": False}, 10, {"strength": 0.7}),
+        ("unipc", "sd15", {"disable_corrector": [3]}, 10, {"strength": 0.6}),
+        ("dpm++2m-karras", "sd15", {}, 20, {"strength": 0.5}),
+        ("heun", "sd15", {"use_karras_sigmas": True}, 10, {"strength": 0.75}),
         # LCM
         ("lcm", "sd15", {"original_inference_steps": 25}, 6, {}),
         ("lcm", "sd15", {"clip_sample": True, "timestep_scaling": 5.0}, 4, {}),
@@ -373,8 +384,12 @@ def generate(root: pathlib.Path) -> None:
     for index, (name, config_name, options, steps, extra) in enumerate(option_cases()):
         label = ",".join(f"{k}={v}" for k, v in options.items()) or "default"
         file = "options"
+        if "trained_betas" in options:
+            label = label.split(",trained_betas")[0] + ",trained_betas=[…]"
+        if "strength" in extra:
+            label += f"/img2img-{extra['strength']}"
         add(file, f"options/{index}/{name or 'class'}/{config_name}/{steps}/{label}", name, config_name, options,
-            steps, extra, None, False)
+            steps, extra, extra.get("strength"), False)
 
     for file, tensors in files.items():
         save(tensors, out / f"{file}.safetensors")
@@ -387,4 +402,7 @@ def generate(root: pathlib.Path) -> None:
         "configs": CONFIGS,
         "cases": cases,
     }
-    (out / "cases.json").write_text(json.dumps(manifest, indent=1, allow_nan=False) + "\n")
+    # One case per line: readable in a diff, compact on disk.
+    header = json.dumps({k: v for k, v in manifest.items() if k != "cases"}, indent=1, allow_nan=False)
+    lines = ",\n".join(json.dumps(case, separators=(",", ":"), allow_nan=False) for case in cases)
+    (out / "cases.json").write_text(header[:-2] + ',\n "cases": [\n' + lines + "\n ]\n}\n")

@@ -54,6 +54,13 @@ let package = Package(
             dependencies: ["StableDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/sd",
             swiftSettings: strictSwift6),
+        // A scheduler written outside the library, through the public protocols only
+        // (Documentation/CustomScheduler.md).
+        .executableTarget(
+            name: "CustomScheduler",
+            dependencies: ["Schedulers"],
+            path: "Examples/CustomScheduler",
+            swiftSettings: strictSwift6),
         // Shared by the test targets: fixture paths, tolerance checks, the scheduler conformance
         // checker. Not API.
         .target(name: "_TestSupport", dependencies: ["TensorModule", "Schedulers"], path: "Tests/_TestSupport",

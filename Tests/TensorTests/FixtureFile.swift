@@ -1,3 +1,4 @@
+import Testing
 import TensorModule
 import _TestSupport
 
@@ -43,4 +44,25 @@ struct BitwiseComparison: CustomStringConvertible {
     var description: String {
         countsMatch ? "\(mismatches) differing elements, max abs difference \(maxAbsoluteError)" : "element counts differ"
     }
+}
+
+/// Expects `actual` to match a torch reference within `tolerance` relative to the reference's
+/// scale (its largest magnitude): `max |actual − expected| ≤ tolerance · max |expected|`.
+func expectClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float, _ context: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    let comparison = Comparison(actual, expected)
+    #expect(comparison.shapesMatch, "\(context): shape \(actual.shape), expected \(expected.shape)",
+            sourceLocation: sourceLocation)
+    #expect(comparison.relativeToScale <= tolerance, "\(context): \(comparison), tolerance \(tolerance)",
+            sourceLocation: sourceLocation)
+}
+
+/// Expects `actual` to equal a torch reference bit for bit (ops that only move or combine
+/// values with one correctly rounded IEEE operation each).
+func expectIdentical(_ actual: Tensor, _ expected: Tensor, _ context: String,
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.shape == expected.shape, "\(context): shape \(actual.shape), expected \(expected.shape)",
+            sourceLocation: sourceLocation)
+    let comparison = BitwiseComparison(actual.scalars, expected.scalars)
+    #expect(comparison.isExact, "\(context): \(comparison)", sourceLocation: sourceLocation)
 }

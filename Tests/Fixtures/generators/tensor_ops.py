@@ -117,15 +117,22 @@ def normalization():
               "group.out_eps6": F.group_norm(x, 4, w, b, 1e-6),
               "group.out_silu": F.silu(F.group_norm(x, 4, w, b, 1e-5)),
               "group.out_noaffine": F.group_norm(x, 2, None, None, 1e-6)})
-    # A large mean over a small spread: needs a stable variance.
+    # A variance near eps, where 1e-5 and 1e-6 give clearly different outputs.
+    x = randn([2, 4, 3, 3], 29) * 0.003
+    t.update({"group_small.x": x, "group_small.out_eps5": F.group_norm(x, 2, None, None, 1e-5),
+              "group_small.out_eps6": F.group_norm(x, 2, None, None, 1e-6)})
+    # A large mean over a small spread needs a stable variance. torch's float32 kernel is itself
+    # off by ~1e-4 here, so the reference is computed in float64 from the same float32 input.
     x = randn([1, 6, 4, 4], 23) * 0.01 + 50
-    t.update({"group_offset.x": x, "group_offset.out": F.group_norm(x, 3, None, None, 1e-6)})
+    t.update({"group_offset.x": x, "group_offset.out": F.group_norm(x.double(), 3, None, None, 1e-6).float()})
     x = randn([2, 6, 10], 24)
     t.update({"group_rank3.x": x, "group_rank3.out": F.group_norm(x, 3, None, None, 1e-5)})
     x, w, b = randn([2, 5, 16], 25) * 3 - 1, randn([16], 26), randn([16], 27)
     t.update({"layer.x": x, "layer.weight": w, "layer.bias": b,
               "layer.out": F.layer_norm(x, [16], w, b, 1e-5),
               "layer.out_noaffine": F.layer_norm(x, [16], None, None, 1e-6)})
+    x = randn([2, 3, 8], 31) * 0.01 + 50   # float64 reference, as for group_offset
+    t.update({"layer_offset.x": x, "layer_offset.out": F.layer_norm(x.double(), [8], None, None, 1e-5).float()})
     x = randn([3, 4, 9], 28) * 4
     x[0, 1, 3] = -math.inf
     x[1, 2, :5] = -math.inf

@@ -8,6 +8,7 @@ Writes under `tensor_ops/`:
   `ATEN_CPU_CAPABILITY=default`) from its portable kernel.
 - `dtype_f16`, `dtype_bf16`, `dtype_f64`: files written by `safetensors` in those dtypes, each with
   `values` in the dtype and `expected` (the same values widened to float32 by torch).
+- `writer_reference`: a small F32 file as Python's `safetensors` writes it.
 """
 import math
 import os
@@ -271,6 +272,14 @@ def dtype_files(root: pathlib.Path):
                "ids": torch.arange(6, dtype=torch.int64)}, str(out / "dtype_f64.safetensors"))
 
 
+def writer_reference(root: pathlib.Path):
+    """A file as Python's safetensors writes it, which SafetensorsWriter must reproduce byte for
+    byte (one metadata key only: Python orders several by hash)."""
+    tensors = {"b": torch.arange(6, dtype=torch.float32).reshape(2, 3) - 2.5, "a.x": torch.tensor([1.5]),
+               "\u00e9": torch.zeros(0, 3), "scalar": torch.tensor(3.25), "quote\"d": torch.tensor([[-0.0, 1e-3]])}
+    save_file(tensors, str(root / NAME / "writer_reference.safetensors"), metadata={"format": "pt"})
+
+
 def generate(root: pathlib.Path):
     out = root / NAME
     save_cases(linear_matmul(), out / "linear_matmul.safetensors")
@@ -281,6 +290,7 @@ def generate(root: pathlib.Path):
     save_cases(broadcast(), out / "broadcast.safetensors")
     save_cases(attention(), out / "attention.safetensors")
     dtype_files(root)
+    writer_reference(root)
     rng(root)
 
 

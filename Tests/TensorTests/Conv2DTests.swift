@@ -52,6 +52,9 @@ struct Conv2DTests {
         #expect(throws: TensorError.self) { try x.conv2d(weight: .zeros([2, 4, 3, 3])) }
         #expect(throws: TensorError.self) { try x.conv2d(weight: .zeros([2, 3, 3, 3]), bias: .zeros([3])) }
         #expect(throws: TensorError.self) { try x.conv2d(weight: .zeros([2, 3, 5, 5])) }
+        // Kernel larger than the input with stride 2 (torch: "Kernel size can't be greater than actual input size").
+        #expect(throws: TensorError.self) { try Tensor.zeros([1, 3, 2, 2]).conv2d(weight: .zeros([2, 3, 3, 3]), stride: 2) }
+        #expect(try Tensor.zeros([1, 3, 2, 2]).conv2d(weight: .zeros([2, 3, 3, 3]), stride: 2, padding: .uniform(1)).shape == [1, 2, 1, 1])
         #expect(throws: TensorError.self) { try x.conv2d(weight: .zeros([2, 3, 3, 3]), stride: 0) }
         #expect(throws: TensorError.self) { try Tensor.zeros([3, 4, 4]).conv2d(weight: .zeros([2, 3, 3, 3])) }
     }

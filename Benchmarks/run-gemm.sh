@@ -64,7 +64,7 @@ summarise "$out/reference.tsv" > "$out/reference.summary"
 {
     printf "%-32s %17s %17s %7s\n" "workload" "ours med/best" "C med/best" "ratio"
     while IFS= read -r workload; do
-        a="$(awk -F'\t' -v w="$workload" '$1 == w { print $2 "/" $3; r = $2 } END { }' "$out/ours.summary")"
+        a="$(awk -F'\t' -v w="$workload" '$1 == w { print $2 "/" $3 }' "$out/ours.summary")"
         b="$(awk -F'\t' -v w="$workload" '$1 == w { print $2 "/" $3 }' "$out/reference.summary")"
         [[ -z "$a" || -z "$b" ]] && continue
         ratio="$(awk -v x="${a%%/*}" -v y="${b%%/*}" 'BEGIN { printf "%.2f", x / y }')"

@@ -77,8 +77,9 @@ struct TorchGeneratorTests {
         let large = BitwiseComparison(TorchGenerator(seed: 0, kernel: .avx2).normal(shape: [4096]).scalars,
                                       TorchGenerator(seed: 0, kernel: .portable).normal(shape: [4096]).scalars)
         #expect(large.mismatches > 0)
-        // Both approximate the same normals; 2e-6 is a few float32 ulps at |x| ≈ 4.
-        #expect(large.maxAbsoluteError < 2e-6, "\(large)")
+        // Both approximate the same normals: Cephes and libm sin/cos/log differ by a few ulps of
+        // values near 1, scaled by a radius of at most ~5.5 (measured: 1.8e-6 over 16384 values).
+        #expect(large.maxAbsoluteError < 5e-6, "\(large)")
     }
 
     @Test("Empty requests draw nothing")

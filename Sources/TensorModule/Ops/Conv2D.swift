@@ -37,11 +37,14 @@ extension Tensor {
         }
         let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         let (outChannels, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        let outHeight = (height + padding.top + padding.bottom - kh) / stride + 1
-        let outWidth = (width + padding.left + padding.right - kw) / stride + 1
-        guard outHeight > 0, outWidth > 0 else {
+        let paddedHeight = height + padding.top + padding.bottom, paddedWidth = width + padding.left + padding.right
+        // Checked before dividing: Swift's division truncates towards zero, so a kernel larger than
+        // the padded input would otherwise still give one output row with stride > 1.
+        guard kh > 0, kw > 0, paddedHeight >= kh, paddedWidth >= kw else {
             throw .shapeMismatch(operation: "conv2d", details: "input \(shape) is smaller than kernel \(kh)×\(kw) with padding")
         }
+        let outHeight = (paddedHeight - kh) / stride + 1
+        let outWidth = (paddedWidth - kw) / stride + 1
         if let bias, bias.shape != [outChannels] {
             throw .shapeMismatch(operation: "conv2d", details: "bias \(bias.shape), expected [\(outChannels)]")
         }

@@ -37,15 +37,19 @@ extension Tensor {
                 var squares = 0.0
                 for i in 0..<length { let d = Double(x[base + i]) - mean; squares += d * d }
                 let invStd = 1 / (squares / Double(length) + Double(epsilon)).squareRoot()
+                // Subtract the mean before scaling: folding it into the shift (x·s + (b − m·s))
+                // cancels catastrophically when |mean| ≫ std. The mean is split into two floats
+                // (x − high is exact near the mean), so its rounding to float costs nothing either.
+                let high = Float(mean), low = Float(mean - Double(high))
                 for cg in 0..<perGroup {
                     let c = g * perGroup + cg
                     let scale = Float(invStd) * (w?[c] ?? 1)
-                    let shift = (b?[c] ?? 0) - Float(mean) * scale
+                    let shift = b?[c] ?? 0
                     let start = base + cg * spatial
                     if let act {
-                        for i in start..<(start + spatial) { o[i] = act(x[i] * scale + shift) }
+                        for i in start..<(start + spatial) { o[i] = act((x[i] - high - low) * scale + shift) }
                     } else {
-                        for i in start..<(start + spatial) { o[i] = x[i] * scale + shift }
+                        for i in start..<(start + spatial) { o[i] = (x[i] - high - low) * scale + shift }
                     }
                 }
             }
@@ -78,9 +82,10 @@ extension Tensor {
                 var squares = 0.0
                 for i in 0..<width { let d = Double(row[i]) - mean; squares += d * d }
                 let invStd = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
-                let m = Float(mean)
+                // The mean as two floats, as in groupNorm: exact centring even when |mean| ≫ std.
+                let high = Float(mean), low = Float(mean - Double(high))
                 for i in 0..<width {
-                    result[i] = (row[i] - m) * invStd * (w?[i] ?? 1) + (b?[i] ?? 0)
+                    result[i] = (row[i] - high - low) * invStd * (w?[i] ?? 1) + (b?[i] ?? 0)
                 }
             }
         }

@@ -163,10 +163,17 @@ public final class SafetensorsFile: @unchecked Sendable {
             }
             entries[name] = SafetensorsEntry(dtype: dtype, shape: shape, byteRange: begin..<end)
         }
-        let ordered = entries.sorted { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound) < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound) }
-        for (previous, next) in zip(ordered, ordered.dropFirst())
-        where !next.value.byteRange.isEmpty && next.value.byteRange.lowerBound < previous.value.byteRange.upperBound {
-            throw invalid("data range overlaps tensor '\(previous.key)'", next.key)
+        // Compare each range with the furthest end reached so far, not just with its predecessor:
+        // an empty range sorted between two overlapping ones must not hide the overlap.
+        let ordered = entries.filter { !$0.value.byteRange.isEmpty }.sorted {
+            ($0.value.byteRange.lowerBound, $0.key) < ($1.value.byteRange.lowerBound, $1.key)
+        }
+        var furthest: (end: Int, name: String)?
+        for (name, entry) in ordered {
+            if let furthest, entry.byteRange.lowerBound < furthest.end {
+                throw invalid("data range overlaps tensor '\(furthest.name)'", name)
+            }
+            if entry.byteRange.upperBound > furthest?.end ?? 0 { furthest = (entry.byteRange.upperBound, name) }
         }
         return ParsedHeader(entries: entries, metadata: metadata, dataStart: 8 + headerLength)
     }

@@ -11,6 +11,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case fileUnwritable(path: String, reason: String)
     /// A tensor that should be an image batch `[N, 3, H, W]` is not.
     case invalidImageTensor(shape: [Int])
+    /// A generation parameter is out of range.
+    case invalidParameter(name: String, value: String, allowed: String)
 
     /// A one-line explanation.
     public var description: String {
@@ -23,6 +25,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(reason)"
         case .invalidImageTensor(let shape):
             return "expected an image tensor [N, 3, H, W], got \(shape)"
+        case .invalidParameter(let name, let value, let allowed):
+            return "invalid \(name) \(value): expected \(allowed)"
         }
     }
 }

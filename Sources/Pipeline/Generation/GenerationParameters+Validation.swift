@@ -1,0 +1,59 @@
+extension GenerationParameters {
+    /// The largest image side accepted, in pixels. A 4096² image already needs a 512² latent and
+    /// tens of gigabytes of attention work; anything larger is almost surely a typo.
+    public static let maximumSide = 4096
+    /// The most images one request may ask for.
+    public static let maximumImages = 64
+
+    /// The checked, resolved form of the parameters for one model.
+    struct Resolved {
+        var width: Int
+        var height: Int
+        var latentWidth: Int
+        var latentHeight: Int
+        var usesGuidance: Bool
+    }
+
+    /// Checks every parameter and resolves the output size.
+    ///
+    /// - Parameters:
+    ///   - defaultSize: The model's default side in pixels.
+    ///   - downsamplingFactor: Pixels per latent (8 for Stable Diffusion's VAE).
+    /// - Throws: ``PipelineError/invalidParameter(name:value:allowed:)`` naming the parameter and its range.
+    func resolved(defaultSize: Int, downsamplingFactor: Int) throws(PipelineError) -> Resolved {
+        func invalid(_ name: String, _ value: String, _ allowed: String) -> PipelineError {
+            .invalidParameter(name: name, value: value, allowed: allowed)
+        }
+        guard steps >= 1, steps <= 1000 else { throw invalid("steps", "\(steps)", "1…1000") }
+        guard guidanceScale.isFinite else { throw invalid("guidanceScale", "\(guidanceScale)", "a finite number") }
+        guard numberOfImages >= 1, numberOfImages <= Self.maximumImages else {
+            throw invalid("numberOfImages", "\(numberOfImages)", "1…\(Self.maximumImages)")
+        }
+        guard strength.isFinite, strength >= 0, strength <= 1 else { throw invalid("strength", "\(strength)", "0…1") }
+        if let clipSkip, clipSkip < 0 { throw invalid("clipSkip", "\(clipSkip)", "0 or more") }
+        let width = self.width ?? initImage?.width ?? defaultSize
+        let height = self.height ?? initImage?.height ?? defaultSize
+        let step = max(8, downsamplingFactor)
+        for (name, value) in [("width", width), ("height", height)] {
+            guard value > 0, value <= Self.maximumSide, value % step == 0 else {
+                throw invalid(name, "\(value)", "a multiple of \(step) in \(step)…\(Self.maximumSide)")
+            }
+        }
+        if let initImage, initImage.width != width || initImage.height != height {
+            throw invalid("initImage", "\(initImage.width)×\(initImage.height)", "an image of the output size \(width)×\(height)")
+        }
+        let latentWidth = width / downsamplingFactor, latentHeight = height / downsamplingFactor
+        if let initialLatents {
+            guard initialLatents.rank == 4, initialLatents.shape[0] == numberOfImages,
+                  initialLatents.shape[2] == latentHeight, initialLatents.shape[3] == latentWidth else {
+                throw invalid("initialLatents", "shape \(initialLatents.shape)",
+                              "shape [\(numberOfImages), channels, \(latentHeight), \(latentWidth)]")
+            }
+            guard initialLatents.scalars.allSatisfy(\.isFinite) else {
+                throw invalid("initialLatents", "non-finite values", "finite values")
+            }
+        }
+        return Resolved(width: width, height: height, latentWidth: latentWidth, latentHeight: latentHeight,
+                        usesGuidance: guidanceScale > 1)
+    }
+}

@@ -1,0 +1,83 @@
+import Schedulers
+import TensorModule
+
+/// Everything that varies between generations on one loaded pipeline. Defaults follow diffusers'
+/// `StableDiffusionPipeline.__call__` except `steps` (20, the CLI's default, rather than 50).
+public struct GenerationParameters: Sendable {
+    /// What the image should not show; the empty string (diffusers' default) when none.
+    public var negativePrompt: String = ""
+    /// Inference steps of the full schedule (for img2img, only the last `steps × strength` run).
+    public var steps: Int = 20
+    /// Classifier-free guidance scale; guidance is skipped when it is ≤ 1, as diffusers does.
+    public var guidanceScale: Float = 7.5
+    /// Image width in pixels, a multiple of 8; nil takes the model's default (UNet `sample_size` ×
+    /// the VAE's downsampling factor), or the init image's width for img2img.
+    public var width: Int?
+    /// Image height in pixels, a multiple of 8; nil as for `width`.
+    public var height: Int?
+    /// Seed of the random source; nil draws one from the system generator (reported in the result,
+    /// so any image can be reproduced).
+    public var seed: UInt64?
+    /// Which random source the seed feeds; `.torch` reproduces diffusers'
+    /// `torch.Generator("cpu").manual_seed(seed)`.
+    public var randomSource: RandomSourceFactory = .torch
+    /// The sampler; nil uses the model's own scheduler configuration.
+    public var scheduler: (any SchedulerConfiguration)?
+    /// Images to generate for the prompt (diffusers' `num_images_per_prompt`).
+    public var numberOfImages: Int = 1
+    /// Starting latents `[numberOfImages, 4, height/8, width/8]` with diffusers' `latents=` meaning:
+    /// they are multiplied by the scheduler's initial noise sigma. Nil draws them from the random source.
+    public var initialLatents: Tensor?
+    /// diffusers' `clip_skip`: nil or 0 uses the text encoder's last layer, 1 the penultimate, …
+    /// (A1111's "Clip skip" is this plus one).
+    public var clipSkip: Int?
+    /// Image-to-image: the image to start from; its size must equal the output size.
+    public var initImage: RGBImage?
+    /// Image-to-image: how much of the schedule to run, in 0…1 (diffusers' default 0.8).
+    public var strength: Double = 0.8
+
+    /// Parameters with diffusers' defaults.
+    public init() {}
+
+    /// Parameters with the commonly changed values given.
+    ///
+    /// - Parameters:
+    ///   - negativePrompt: What the image should not show.
+    ///   - steps: Inference steps.
+    ///   - guidanceScale: Classifier-free guidance scale.
+    ///   - width: Width in pixels, or nil for the model's default.
+    ///   - height: Height in pixels, or nil for the model's default.
+    ///   - seed: Random seed, or nil for a random one.
+    ///   - scheduler: Sampler, or nil for the model's own.
+    public init(negativePrompt: String = "", steps: Int = 20, guidanceScale: Float = 7.5, width: Int? = nil,
+                height: Int? = nil, seed: UInt64? = nil, scheduler: (any SchedulerConfiguration)? = nil) {
+        self.negativePrompt = negativePrompt
+        self.steps = steps
+        self.guidanceScale = guidanceScale
+        self.width = width
+        self.height = height
+        self.seed = seed
+        self.scheduler = scheduler
+    }
+}
+
+/// Makes the random source of one generation from its seed. Random sources are stateful and owned
+/// by one generation, so the parameters hold a factory, not a source.
+public struct RandomSourceFactory: Sendable {
+    /// A short name for logs and the PNG parameters ("torch").
+    public let name: String
+    private let make: @Sendable (UInt64) -> any RandomSource
+
+    /// A factory with a name and a constructor.
+    public init(name: String, make: @escaping @Sendable (UInt64) -> any RandomSource) {
+        self.name = name
+        self.make = make
+    }
+
+    /// A new source seeded with `seed`.
+    public func makeSource(seed: UInt64) -> any RandomSource { make(seed) }
+
+    /// PyTorch's CPU generator (MT19937 and torch's float32 normal sampling): seed S gives the same
+    /// noise as `torch.Generator("cpu").manual_seed(S)` in diffusers.
+    public static let torch = RandomSourceFactory(name: "torch") { TorchGenerator(seed: $0) }
+}

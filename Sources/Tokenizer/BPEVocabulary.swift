@@ -63,11 +63,11 @@ struct BPEVocabulary {
             throw TokenizerError.invalidValue(path: path, key: "model.type", reason: "\"\(type)\" is not BPE")
         }
         var rules: [MergeRule] = []
-        rules.reserveCapacity(file.model.merges.count)
-        for (index, entry) in file.model.merges.enumerated() {
-            guard let parts = mergeParts(entry), parts.count == 2 else {
+        rules.reserveCapacity(file.model.merges.pairs.count)
+        for (index, parts) in file.model.merges.pairs.enumerated() {
+            guard parts.count == 2 else {
                 throw TokenizerError.invalidValue(path: path, key: "model.merges[\(index)]",
-                                                  reason: "expected \"left right\" or [\"left\", \"right\"]")
+                                                  reason: "expected two tokens, found \(parts.count)")
             }
             rules.append(MergeRule(left: parts[0], right: parts[1], location: index))
         }
@@ -85,24 +85,6 @@ struct BPEVocabulary {
         let vocabulary = BPEVocabulary(tokens: file.model.vocab, merges: rules, vocabularyPath: path, mergesPath: path,
                                        mergesAreLines: false)
         return (vocabulary, added)
-    }
-
-    /// The two tokens of a tokenizer.json merge, written as "left right" or ["left", "right"].
-    private static func mergeParts(_ entry: JSONValue) -> [String]? {
-        switch entry {
-        case .string(let text):
-            // Split on scalars: a space followed by a combining mark is one Swift Character.
-            return text.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
-                .map { String(String.UnicodeScalarView($0)) }
-        case .array(let values):
-            let parts = values.compactMap { value -> String? in
-                if case .string(let text) = value { return text }
-                return nil
-            }
-            return parts.count == values.count ? parts : nil
-        default:
-            return nil
-        }
     }
 
     /// Checks ids and merges and builds the model.
@@ -139,7 +121,26 @@ private struct TokenizerJSON: Decodable {
     struct Model: Decodable {
         var type: String?
         var vocab: [String: Int]
-        var merges: [JSONValue]
+        var merges: Merges
+    }
+
+    /// Merges as `["left", "right"]` pairs (transformers 5) or `"left right"` strings (older files),
+    /// decoded as a whole: trying both forms entry by entry is slow.
+    struct Merges: Decodable {
+        var pairs: [[String]]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let pairs = try? container.decode([[String]].self) {
+                self.pairs = pairs
+            } else {
+                // Split on scalars: a space followed by a combining mark is one Swift Character.
+                pairs = try container.decode([String].self).map { text in
+                    text.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
+                        .map { String(String.UnicodeScalarView($0)) }
+                }
+            }
+        }
     }
 
     var model: Model

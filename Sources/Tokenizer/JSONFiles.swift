@@ -67,7 +67,7 @@ enum TokenizerFiles {
         } catch let error as TokenizerError {
             throw error
         } catch let error as DecodingError {
-            throw describe(error, path: path)
+            throw describe(error, path: path, data: data)
         } catch {
             throw TokenizerError.malformedJSON(path: path, reason: String(describing: error))
         }
@@ -94,12 +94,11 @@ enum TokenizerFiles {
         return text
     }
 
-    private static func describe(_ error: DecodingError, path: String) -> TokenizerError {
+    private static func describe(_ error: DecodingError, path: String, data: Data) -> TokenizerError {
         switch error {
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
-                let underlying = context.underlyingError.map { " (\($0))" } ?? ""
-                return .malformedJSON(path: path, reason: context.debugDescription + underlying)
+                return .malformedJSON(path: path, reason: syntaxErrorDescription(data) ?? context.debugDescription)
             }
             return .invalidValue(path: path, key: render(context.codingPath), reason: context.debugDescription)
         case .typeMismatch(let type, let context):
@@ -110,6 +109,23 @@ enum TokenizerFiles {
             return .invalidValue(path: path, key: render(context.codingPath + [key]), reason: "missing")
         @unknown default:
             return .malformedJSON(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Where JSON syntax goes wrong, as "line L, column C: …". `JSONDecoder` does not say on Linux,
+    /// `JSONSerialization` gives a byte offset ("around character N").
+    private static func syntaxErrorDescription(_ data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            guard let range = message.range(of: "character "),
+                  let offset = Int(message[range.upperBound...].prefix(while: \.isNumber)) else { return message }
+            let prefix = data.prefix(offset)
+            let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let column = prefix.count - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 - prefix.startIndex + 1 } ?? 0) + 1
+            return "line \(line), column \(column): \(message)"
         }
     }
 

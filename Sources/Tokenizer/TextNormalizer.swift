@@ -1,5 +1,3 @@
-import Foundation
-
 /// CLIP's normalizer in transformers 5: `Sequence([NFC(), Replace(Regex("\s+"), " "), Lowercase()])`
 /// of the `tokenizers` library, applied in that order to Unicode scalars.
 ///
@@ -11,13 +9,11 @@ enum TextNormalizer {
         lowercased(collapsingWhitespace(canonicallyComposed(scalars)))
     }
 
-    /// NFC. Scalars below U+0300 are all NFC-stable and never combine with each other, so text made
-    /// only of them is returned as is.
+    /// NFC as the reference computes it (see `CanonicalComposition`). Scalars below U+0300 are all
+    /// NFC-stable and never combine with each other, so text made only of them is returned as is.
     static func canonicallyComposed(_ scalars: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
         if scalars.allSatisfy({ $0.value < 0x300 }) { return Array(scalars) }
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: scalars)
-        return Array(String(text).precomposedStringWithCanonicalMapping.unicodeScalars)
+        return CanonicalComposition.composed(scalars)
     }
 
     /// Replaces every run of `\s` with one space.

@@ -92,3 +92,57 @@ import Testing
         checkedScalars.filter { !isCorrect($0) }.prefix(10).map { String($0.value, radix: 16) }
     }
 }
+
+/// The pieces of the reference's NFC: the canonical decomposition (NFD) of every code point but the
+/// algorithmic Hangul syllables, and the combining classes it knows (Unicode 9.0). Exact equality.
+@Suite struct CanonicalCompositionTests {
+    struct Tables: Decodable {
+        var nfd: [UnicodeTableTests.Tables.Mapping]
+        var combiningClass: [[UInt32]]
+
+        enum CodingKeys: String, CodingKey {
+            case nfd
+            case combiningClass = "combining_class"
+        }
+    }
+
+    static let tables: Result<Tables, any Error> = Result { try TokenizerFixtures.decode(Tables.self, "unicode.json") }
+
+    @Test func decompositionOfEachCodePoint() throws {
+        let mappings = Dictionary(uniqueKeysWithValues: try Self.tables.get().nfd.map { ($0.codePoint, $0.result) })
+        #expect(mappings.count > 2000)
+        var wrong: [String] = []
+        for value in UInt32(0)...0x10FFFF where !(0xAC00...0xD7A3).contains(value) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            // Only scalars with a decomposition can differ from themselves; the rest are checked cheaply.
+            let expected = mappings[value] ?? [value]
+            if mappings[value] == nil && value < 0xC0 { continue }
+            if CanonicalComposition.decomposed([scalar]).map(\.value) != expected { wrong.append(String(value, radix: 16)) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
+    @Test func combiningClassesOfUnicode9() throws {
+        let known = Dictionary(uniqueKeysWithValues: try Self.tables.get().combiningClass.map { ($0[0], UInt8($0[1])) })
+        let decomposable = Set(try Self.tables.get().nfd.map(\.codePoint))
+        #expect(known.count > 700)
+        var wrong: [String] = []
+        for value in UInt32(0x300)...0x10FFFF where !decomposable.contains(value) && Unicode.Scalar(value) != nil {
+            if CanonicalComposition.combiningClass(value) != known[value] ?? 0 { wrong.append(String(value, radix: 16)) }
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(10))")
+    }
+
+    @Test func foundationDifferencesAreHandled() {
+        func nfc(_ values: [UInt32]) -> [UInt32] {
+            CanonicalComposition.composed(ArraySlice(values.compactMap(Unicode.Scalar.init))).map(\.value)
+        }
+        // LV syllable + trailing consonant → LVT.
+        #expect(nfc([0xAC38, 0x11C2, 0xAC11]) == [0xAC53, 0xAC11])
+        // U+0F73's two marks sort before the acute; o + grave still compose.
+        #expect(nfc([0x71, 0x301, 0xF73]) == [0x71, 0xF71, 0xF72, 0x301])
+        #expect(nfc([0x6F, 0xF73, 0x300]) == [0xF2, 0xF71, 0xF72])
+        // U+1DF9 (Unicode 10) is a starter for the reference: nothing moves across it.
+        #expect(nfc([0x65, 0x301, 0x1DF9, 0x316]) == [0xE9, 0x1DF9, 0x316])
+    }
+}

@@ -23,7 +23,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func validate() throws {
         if (prompt == nil) == (promptsFile == nil) {
-            throw ValidationError("give either a prompt or --prompts-file, not both")
+            throw ValidationError("give exactly one of a prompt and --prompts-file")
         }
     }
 

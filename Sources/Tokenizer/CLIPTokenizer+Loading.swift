@@ -24,7 +24,7 @@ extension CLIPTokenizer {
         let path = folder.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TokenizerError.missingFile(path: path)
+            throw TokenizerError.missingFolder(path: path)
         }
         func file(_ name: String) -> String { folder.appendingPathComponent(name).path }
         let vocabulary: BPEVocabulary

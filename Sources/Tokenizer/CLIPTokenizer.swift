@@ -16,9 +16,13 @@
 /// A value is immutable apart from its BPE cache, which is lock-protected: share it freely between
 /// tasks. Create one with `init(folder:)` from a model's `tokenizer/` folder or with `bundled(padding:)`.
 public struct CLIPTokenizer: PromptTokenizer {
+    /// `model_max_length` of tokenizer_config.json (77 for Stable Diffusion).
     public let maximumLength: Int
+    /// The id of `bos_token` (`<|startoftext|>`, 49406).
     public let beginningOfSequenceID: Int
+    /// The id of `eos_token` (`<|endoftext|>`, 49407).
     public let endOfSequenceID: Int
+    /// The id of `pad_token`: 49407 for SD 1.x, 0 (`!`) for SD 2.x.
     public let paddingID: Int
     /// The special and other added tokens by id, with the settings they are matched with
     /// (transformers' `added_tokens_decoder`).
@@ -51,6 +55,10 @@ public struct CLIPTokenizer: PromptTokenizer {
         addedTokens.first(where: { $0.value.content == token })?.key ?? model.vocabulary[token]
     }
 
+    /// The ids of the prompt's text (steps 1–4), without BOS, EOS, truncation or padding: transformers'
+    /// `tokenizer(text, add_special_tokens=False).input_ids`.
+    /// - Parameter text: the prompt.
+    /// - Returns: the ids, possibly more than fit in one window.
     public func contentIDs(for text: String) -> [Int] {
         var ids: [Int] = []
         for segment in splitter.segments(of: Array(text.unicodeScalars)) {

@@ -8,6 +8,8 @@
 ///   special_tokens_map.json is ignored; otherwise special_tokens_map.json overrides the named tokens
 ///   and tokenizer.json's `added_tokens` are the added tokens;
 /// - a named token whose text is an added token takes that token's settings;
+/// - keys ending in `_token` (model-specific tokens) and `additional_special_tokens` /
+///   `extra_special_tokens` are extra special tokens;
 /// - CLIP's defaults fill in missing names (BOS `<|startoftext|>`, EOS/UNK/PAD `<|endoftext|>`);
 /// - all are registered in order (added tokens by id, then named, then extra special tokens), a plain
 ///   string becoming a special, not-normalized token; when one text is registered twice, the last
@@ -54,14 +56,22 @@ struct SpecialTokenSettings {
                 named[attribute] = try Self.configuredToken(value, path: configPath, key: attribute, forceSpecial: false)
             }
         }
-        for key in ["extra_special_tokens", "additional_special_tokens"] where extra.isEmpty {
+        // Model-specific tokens (`image_token`, …) come first among the extra special tokens. JSON
+        // objects do not keep their order here, so several of them are taken in key order.
+        for key in config.keys.sorted() where key.hasSuffix("_token") && !Self.namedAttributes.contains(key) {
+            guard let value = config[key], value.isStringOrObject else { continue }
+            extra.append(try Self.configuredToken(value, path: configPath, key: key, forceSpecial: false))
+        }
+        for key in ["extra_special_tokens", "additional_special_tokens"] {
             guard let value = config[key] else { continue }
             guard case .array(let items) = value else {
                 throw TokenizerError.invalidValue(path: configPath, key: key, reason: "expected an array, found \(value.kind)")
             }
-            extra = try items.enumerated().map {
+            extra += try items.enumerated().map {
                 try Self.configuredToken($0.element, path: configPath, key: "\(key)[\($0.offset)]", forceSpecial: false)
             }
+            // transformers reads the older name only when the newer one is absent.
+            break
         }
 
         if let value = config["added_tokens_decoder"] {

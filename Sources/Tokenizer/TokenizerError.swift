@@ -1,5 +1,7 @@
 /// Errors of loading a tokenizer. Each message names the file and, where it applies, the key or line.
 public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The tokenizer folder does not exist (or is not a folder).
+    case missingFolder(path: String)
     /// A file the tokenizer folder's layout needs is absent.
     case missingFile(path: String)
     /// The folder holds neither `tokenizer.json` nor `vocab.json` + `merges.txt`.
@@ -18,6 +20,8 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A one-line explanation naming the file and the key or line at fault.
     public var description: String {
         switch self {
+        case .missingFolder(let path):
+            return "no tokenizer folder at \(path)"
         case .missingFile(let path):
             return "missing tokenizer file \(path)"
         case .unrecognizedLayout(let folder, let contents):

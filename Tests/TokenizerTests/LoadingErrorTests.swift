@@ -42,7 +42,7 @@ import Testing
 
     @Test func missingFolder() {
         let path = "/nonexistent/tokenizer"
-        #expect(throws: TokenizerError.missingFile(path: path)) {
+        #expect(throws: TokenizerError.missingFolder(path: path)) {
             try CLIPTokenizer(folder: URL(fileURLWithPath: path))
         }
     }
@@ -219,6 +219,7 @@ import Testing
 
     @Test func errorMessagesAreOneLine() {
         let errors: [TokenizerError] = [
+            .missingFolder(path: "/m/tokenizer"),
             .missingFile(path: "/m/tokenizer/vocab.json"),
             .unrecognizedLayout(folder: "/m", contents: []),
             .unreadableFile(path: "/m/x", reason: "denied"),

@@ -12,6 +12,8 @@ Writes
 - `tokenizer/sd2-added-tokens-decoder`: a published layout as transformers 4.34+ saved it
   (`added_tokens_decoder` in tokenizer_config.json, which makes transformers ignore special_tokens_map.json).
 - `tokenizer/sd1-split-special-tokens`: the SD 1.x layout with `split_special_tokens: true`.
+- `tokenizer/sd1-extra-special-tokens`: the SD 1.x layout with a model-specific `image_token` and
+  `additional_special_tokens`.
 - `tokenizer/sd1-transformers5`: what transformers 5 `save_pretrained` writes for the SD 1.x tokenizer
   (tokenizer.json + tokenizer_config.json). tokenizer.json is re-serialised without indentation (3.6 MB ->
   1.9 MB); its content is unchanged.
@@ -528,6 +530,10 @@ def generate(root: pathlib.Path):
                      "unk_token": "<|endoftext|>"})
     write_published(out / "sd1-split-special-tokens", bundled, {**sd1_config, "split_special_tokens": True},
                     sd1_map)
+    # Extra special tokens: a model-specific `*_token` key and additional_special_tokens, one of them new
+    # to the vocabulary (gets id 49408) and one a vocabulary word ("cat" becomes a special token).
+    write_published(out / "sd1-extra-special-tokens", bundled,
+                    {**sd1_config, "image_token": "<img>", "additional_special_tokens": ["<x>", "cat"]}, sd1_map)
     write_transformers5(out / "sd1", out / "sd1-transformers5")
 
     prompts = build_corpus()
@@ -555,9 +561,10 @@ def generate(root: pathlib.Path):
         json.dump(corpus, f, ensure_ascii=False, separators=(",", ":"))
         f.write("\n")
 
-    variant_prompts = SPECIAL + EMPTY + PUNCTUATION[:6] + ["a photo of a cat", "word " * 80]
+    variant_prompts = SPECIAL + EMPTY + PUNCTUATION[:6] + [
+        "a photo of a cat", "word " * 80, "a <img> b <x> cat concatenate <IMG> CAT", "<x><img>cat<x>"]
     variants = {"prompts": variant_prompts}
-    for name in ("sd2-added-tokens-decoder", "sd1-split-special-tokens"):
+    for name in ("sd2-added-tokens-decoder", "sd1-split-special-tokens", "sd1-extra-special-tokens"):
         tokenizer = CLIPTokenizer.from_pretrained(out / name)
         variants[name] = padded_ids(tokenizer, variant_prompts)
     with open(out / "variants.json", "w", encoding="utf-8") as f:

@@ -37,7 +37,7 @@ struct BPEVocabulary {
             let lineNumber = index + 1
             var line = rawLine
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            guard let text = String(validating: line, as: UTF8.self) else {
+            guard let text = String(bytes: line, encoding: .utf8) else {
                 throw TokenizerError.malformedMerge(path: path, line: lineNumber, reason: "not valid UTF-8")
             }
             if text.hasPrefix("#version") { continue }

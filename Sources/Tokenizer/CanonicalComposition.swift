@@ -56,6 +56,9 @@ enum CanonicalComposition {
         return decomposed.compactMap(Unicode.Scalar.init)
     }
 
+    /// Whether the table lists a decomposition for the scalar (Hangul syllables are not listed).
+    static func hasListedDecomposition(_ value: UInt32) -> Bool { tables.decompositions[value] != nil }
+
     /// The canonical combining class the reference uses: 0 for scalars it does not know.
     static func combiningClass(_ value: UInt32) -> UInt8 {
         if value < 0x300 { return 0 }

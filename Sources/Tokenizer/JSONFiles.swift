@@ -29,14 +29,6 @@ enum JSONValue: Decodable, Equatable, Sendable {
         }
     }
 
-    /// Whether the value is a string or an object (the two spellings of a token).
-    var isStringOrObject: Bool {
-        switch self {
-        case .string, .object: return true
-        default: return false
-        }
-    }
-
     /// A short name of the value's kind, for error messages.
     var kind: String {
         switch self {

@@ -59,19 +59,29 @@ struct SpecialTokenSettings {
         // Model-specific tokens (`image_token`, …) come first among the extra special tokens. JSON
         // objects do not keep their order here, so several of them are taken in key order.
         for key in config.keys.sorted() where key.hasSuffix("_token") && !Self.namedAttributes.contains(key) {
-            guard let value = config[key], value.isStringOrObject else { continue }
+            guard let value = config[key], Self.isTokenSpelling(value) else { continue }
             extra.append(try Self.configuredToken(value, path: configPath, key: key, forceSpecial: false))
         }
-        for key in ["extra_special_tokens", "additional_special_tokens"] {
-            guard let value = config[key] else { continue }
-            guard case .array(let items) = value else {
-                throw TokenizerError.invalidValue(path: configPath, key: key, reason: "expected an array, found \(value.kind)")
-            }
-            extra += try items.enumerated().map {
-                try Self.configuredToken($0.element, path: configPath, key: "\(key)[\($0.offset)]", forceSpecial: false)
-            }
-            // transformers reads the older name only when the newer one is absent.
+        // `extra_special_tokens` (a list, or named tokens), else the older `additional_special_tokens`.
+        var extraKey = "extra_special_tokens"
+        switch config[extraKey] {
+        case nil, .array([])?: extraKey = "additional_special_tokens"
+        default: break
+        }
+        switch config[extraKey] {
+        case nil:
             break
+        case .array(let items)?:
+            extra += try items.enumerated().map {
+                try Self.configuredToken($0.element, path: configPath, key: "\(extraKey)[\($0.offset)]", forceSpecial: false)
+            }
+        case .object(let named)? where extraKey == "extra_special_tokens":
+            for name in named.keys.sorted() {
+                extra.append(try Self.configuredToken(named[name] ?? .null, path: configPath, key: "\(extraKey).\(name)",
+                                                      forceSpecial: false))
+            }
+        case let value?:
+            throw TokenizerError.invalidValue(path: configPath, key: extraKey, reason: "expected an array, found \(value.kind)")
         }
 
         if let value = config["added_tokens_decoder"] {
@@ -146,6 +156,17 @@ struct SpecialTokenSettings {
                 if !added.special && namedContents.contains(added.content) { added.special = true }
                 return added
             }
+        }
+    }
+
+    /// Whether a value spells a token: a string, or an object with a string `content`.
+    static func isTokenSpelling(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string: return true
+        case .object(let object):
+            if case .string? = object["content"] { return true }
+            return false
+        default: return false
         }
     }
 

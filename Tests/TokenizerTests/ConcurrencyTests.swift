@@ -5,7 +5,7 @@ import Testing
 @Suite struct ConcurrencyTests {
     @Test func concurrentTasksAgreeWithSequentialResults() async throws {
         let corpus = try TokenizerFixtures.corpus.get()
-        let tokenizer = try CLIPTokenizer.bundled(padding: .endOfText)
+        let tokenizer = try TokenizerFixtures.bundledSD1.get()
         let prompts = Array(corpus.prompts.prefix(200))
         let results = await withTaskGroup(of: (Int, [Int]).self) { group in
             // Every prompt twice, so tasks race on the same cache entries.

@@ -22,7 +22,7 @@ import Testing
         switch source {
         case "sd1": tokenizer = try TokenizerFixtures.sd1.get()
         case "sd2": tokenizer = try TokenizerFixtures.sd2.get()
-        case "bundled-sd1": tokenizer = try CLIPTokenizer.bundled(padding: .endOfText)
+        case "bundled-sd1": tokenizer = try TokenizerFixtures.bundledSD1.get()
         case "bundled-sd2": tokenizer = try CLIPTokenizer.bundled(padding: .exclamationMark)
         default: tokenizer = try CLIPTokenizer(folder: TokenizerFixtures.folder(source))
         }

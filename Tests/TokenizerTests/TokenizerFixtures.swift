@@ -35,6 +35,7 @@ enum TokenizerFixtures {
     /// Loaded once per test process: parsing the vocabulary takes a moment in debug builds.
     static let sd1: Result<CLIPTokenizer, any Error> = Result { try CLIPTokenizer(folder: folder("sd1")) }
     static let sd2: Result<CLIPTokenizer, any Error> = Result { try CLIPTokenizer(folder: folder("sd2")) }
+    static let bundledSD1: Result<CLIPTokenizer, any Error> = Result { try CLIPTokenizer.bundled(padding: .endOfText) }
 
     /// Describes the first few prompts whose ids differ, for a failure message.
     static func mismatches(_ prompts: [String], _ actual: [[Int]], _ expected: [[Int]], limit: Int = 5) -> String {

@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "TensorModule", dependencies: ["_COpenBLAS"], swiftSettings: strictSwift6,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Layers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
-        .target(name: "Tokenizer", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
+        .target(name: "Tokenizer", dependencies: ["TensorModule"], resources: [.copy("Resources/clip")], swiftSettings: strictSwift6),
         .target(name: "TextEncoder", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),
         .target(name: "UNet", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),
         .target(name: "VAE", dependencies: ["TensorModule", "Layers"], swiftSettings: strictSwift6),

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import StableDiffusion
+
+/// `sd tokenize`: the ids the pipeline feeds the text encoder for a prompt, as JSON.
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Print the token ids the text encoder receives (padded/truncated to the model's length) as JSON.",
+        discussion: """
+            With a prompt, prints one JSON array of ids. With --prompts-file (a JSON array of strings), \
+            prints one JSON array holding the id array of each prompt, in order.
+            """)
+
+    @Option(name: .long, help: "A diffusers model folder (its tokenizer/ subfolder is used) or a tokenizer folder.")
+    var model: String
+
+    @Option(name: .long, help: "A JSON file holding an array of prompts.")
+    var promptsFile: String?
+
+    @Argument(help: "The prompt.")
+    var prompt: String?
+
+    func validate() throws {
+        if (prompt == nil) == (promptsFile == nil) {
+            throw ValidationError("give exactly one of a prompt and --prompts-file")
+        }
+    }
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: model)
+        let tokenizerFolder = folder.appendingPathComponent("tokenizer")
+        var isDirectory: ObjCBool = false
+        let useSubfolder = FileManager.default.fileExists(atPath: tokenizerFolder.path, isDirectory: &isDirectory)
+            && isDirectory.boolValue
+        let tokenizer = try CLIPTokenizer(folder: useSubfolder ? tokenizerFolder : folder)
+        if let prompt {
+            print(Self.json(tokenizer.inputIDs(for: prompt)))
+        } else if let promptsFile {
+            let prompts = try Self.readPrompts(promptsFile)
+            print("[" + prompts.map { Self.json(tokenizer.inputIDs(for: $0)) }.joined(separator: ",") + "]")
+        }
+    }
+
+    private static func json(_ ids: [Int]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
+    private static func readPrompts(_ path: String) throws -> [String] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CommandError("cannot read prompts file \(path): \(error.localizedDescription)")
+        }
+        guard let prompts = try? JSONDecoder().decode([String].self, from: data) else {
+            throw CommandError("prompts file \(path) must hold a JSON array of strings")
+        }
+        return prompts
+    }
+}
+
+/// A failure of the command itself (not of the library), printed as one line.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -9,7 +9,7 @@ let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "StableDiffusionSwift",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "StableDiffusion", targets: ["StableDiffusion"]),
         .library(name: "TensorModule", targets: ["TensorModule"]),

@@ -22,8 +22,10 @@ extension CLIPTextModel {
     public init(configuration: CLIPTextConfiguration, weightSource: any WeightSource) throws(TextEncoderError) {
         try configuration.validate()
         let loader = WeightLoader(source: weightSource)
-        let legacyKey = "\(Self.legacyPrefix).embeddings.token_embedding.weight"
-        let hasLegacyPrefix = configuration.hasProjectionHead || weightSource.shape(of: legacyKey) != nil
+        // Any `text_model.` name selects the published layout, so that a missing tensor is reported under the
+        // name the file would have used.
+        let hasLegacyPrefix = configuration.hasProjectionHead
+            || (weightSource.tensorNames?.contains { $0.hasPrefix("\(Self.legacyPrefix).") } ?? false)
         let root = loader.reader(prefix: hasLegacyPrefix ? Self.legacyPrefix : "")
         if weightSource.tensorNames != nil {
             try Self.acceptUnusedBuffer(root.key("embeddings.position_ids"), shape: [1, configuration.maximumPositions],

@@ -54,6 +54,12 @@ struct CLIPTextModelLoadingTests {
                                                                 source: "test weights"))) {
             try Self.load(tensors)
         }
+        // Even the tensor the layout is most recognisable by is named in the file's own layout.
+        tensors["text_model.embeddings.token_embedding.weight"] = nil
+        #expect(throws: TextEncoderError.weights(.missingWeight(key: "text_model.embeddings.token_embedding.weight",
+                                                                source: "test weights"))) {
+            try Self.load(tensors)
+        }
     }
 
     @Test("a wrongly shaped tensor is an error naming it and both shapes")

@@ -1,0 +1,45 @@
+import Foundation
+
+extension CLIPTextConfiguration {
+    /// Reads and validates a transformers `config.json`.
+    ///
+    /// - Parameter url: The file (usually `text_encoder/config.json`).
+    /// - Throws: ``TextEncoderError/unreadableConfiguration(path:reason:)`` when the file is missing, not JSON,
+    ///   or has a value of the wrong type; ``TextEncoderError/invalidConfiguration(key:value:reason:path:)``
+    ///   for an unsupported or out-of-range value, with the file's path.
+    public init(contentsOf url: URL) throws(TextEncoderError) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw .unreadableConfiguration(path: url.path, reason: error.localizedDescription)
+        }
+        do {
+            self = try JSONDecoder().decode(CLIPTextConfiguration.self, from: data)
+        } catch let error as TextEncoderError {
+            guard case .invalidConfiguration(let key, let value, let reason, _) = error else { throw error }
+            throw .invalidConfiguration(key: key, value: value, reason: reason, path: url.path)
+        } catch let error as DecodingError {
+            throw .unreadableConfiguration(path: url.path, reason: Self.explain(error))
+        } catch {
+            throw .unreadableConfiguration(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// A short reason naming the JSON key, instead of `DecodingError`'s debug dump.
+    static func explain(_ error: DecodingError) -> String {
+        func key(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "top level" : "key '\(path.map(\.stringValue).joined(separator: "."))'"
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(key(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(key(context.codingPath)): expected \(type), found null"
+        case .keyNotFound(let missing, let context):
+            return "\(key(context.codingPath + [missing])) is missing"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(key(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

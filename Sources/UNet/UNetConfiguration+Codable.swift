@@ -51,7 +51,8 @@ extension UNetConfiguration: Codable {
 
         downBlockTypes = try UNetConfiguration.blockTypes(container, .downBlockTypes, default: defaults.downBlockTypes)
         upBlockTypes = try UNetConfiguration.blockTypes(container, .upBlockTypes, default: defaults.upBlockTypes)
-        if let mid = try container.decodeIfPresent(JSONValue.self, forKey: .midBlockType), mid != .string(Self.midBlockTypeName) {
+        if container.contains(.midBlockType), case let mid = try container.decode(JSONValue.self, forKey: .midBlockType),
+           mid != .string(Self.midBlockTypeName) {
             throw UNetError.unsupportedConfiguration(key: "mid_block_type", value: mid.description,
                                                      reason: "only \(Self.midBlockTypeName) is supported")
         }

@@ -1,7 +1,8 @@
 extension UNetConfiguration {
     /// Checks that the configuration describes a buildable model: list lengths match the number of
-    /// levels, channel counts are positive and divisible by the group and head counts, and the skip
-    /// connections line up.
+    /// levels, and channel counts are positive and divisible by the group and head counts. (Skip
+    /// connections then always line up: up block `i` consumes exactly the skips of down level
+    /// `levels − 1 − i` plus the previous level's downsample.)
     ///
     /// - Throws: ``UNetError/invalidConfiguration(key:value:expected:)`` naming the first bad key.
     public func validate() throws(UNetError) {
@@ -39,7 +40,6 @@ extension UNetConfiguration {
             throw .invalidConfiguration(key: "downsample_padding", value: "\(downsamplePadding)", expected: "0 or more")
         }
         try validateGroupsAndHeads()
-        try validateSkipConnections()
     }
 
     /// Every group norm's channel count must be divisible by `norm_num_groups`, and every
@@ -65,27 +65,9 @@ extension UNetConfiguration {
         }
     }
 
-    /// Replays the skip stack the down path builds and checks that each up resnet receives the
-    /// channel count its weights are built for (non-uniform `layers_per_block` lists can break this).
-    private func validateSkipConnections() throws(UNetError) {
-        var skips = [blockOutChannels[0]]
-        for level in 0..<levels {
-            skips += Array(repeating: blockOutChannels[level], count: layersPerBlock[level])
-            if level < levels - 1 { skips.append(blockOutChannels[level]) }
-        }
-        for level in 0..<levels {
-            for resnet in upResnetChannels(level) {
-                guard let skip = skips.popLast(), skip == resnet.skip else {
-                    throw .invalidConfiguration(key: "layers_per_block", value: "\(layersPerBlock)",
-                                                expected: "skip connections whose channels match the up blocks (up block \(level))")
-                }
-            }
-        }
-    }
-
     /// Channels of each resnet of up block `level` (coarsest first), as diffusers builds them: the
     /// resnet's input is the previous output concatenated with a skip.
-    func upResnetChannels(_ level: Int) -> [(input: Int, skip: Int, output: Int)] {
+    func upResnetChannels(_ level: Int) -> [(input: Int, output: Int)] {
         let reversed = Array(blockOutChannels.reversed())
         let output = reversed[level]
         let previous = reversed[max(level - 1, 0)]
@@ -93,7 +75,7 @@ extension UNetConfiguration {
         let count = layersPerBlock[layersPerBlock.count - 1 - level] + 1
         return (0..<count).map { index in
             let skip = index == count - 1 ? skipOfLast : output
-            return ((index == 0 ? previous : output) + skip, skip, output)
+            return ((index == 0 ? previous : output) + skip, output)
         }
     }
 

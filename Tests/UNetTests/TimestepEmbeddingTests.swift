@@ -24,7 +24,6 @@ struct TimestepEmbeddingTests {
         }
         let actual = Tensor(shape: [timesteps.count, channels], scalars: rows)
         let comparison = Comparison(actual, expected)
-        print("timestep embedding \(name): \(comparison)")
         #expect(comparison.shapesMatch && comparison.maxAbsoluteError <= 1.5e-4, "\(name): \(comparison)")
     }
 }

@@ -51,7 +51,6 @@ struct UNetParityTests {
         let timestep = Double(try file.tensor(named: "timesteps")[index])
         let output = try model.predictNoise(latents: latents, timestep: timestep, textEmbeddings: text)
         let comparison = Comparison(output, expected)
-        print("parity \(cases) case \(index): \(comparison)")
         #expect(comparison.shapesMatch, "output \(output.shape), expected \(expected.shape)")
         #expect(Comparison.allClose(output, expected, absolute: absoluteTolerance, relative: relativeTolerance),
                 "case \(index) \(latents.shape) t=\(timestep): \(comparison)")

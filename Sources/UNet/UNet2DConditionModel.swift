@@ -1,0 +1,125 @@
+import Layers
+
+/// diffusers' `UNet2DConditionModel` (`models/unets/unet_2d_condition.py`) as Stable Diffusion 1.x
+/// and 2.x use it: the denoiser that predicts noise (or v) from noisy latents, a timestep and text
+/// embeddings.
+///
+/// `conv_in` → down blocks (keeping skip connections) → mid block → up blocks (consuming them) →
+/// group norm + SiLU → `conv_out`, with the sinusoidal timestep embedding's MLP feeding every resnet
+/// and the text embeddings feeding every cross-attention. Latents of any side work, including sides
+/// that are not multiples of 8: each upsample targets its skip connection's size, as in diffusers.
+///
+/// Attention holds at most one head's block of query rows against all keys at a time (see
+/// `Tensor.attention`), so at 512×512 (4096 tokens at the first level) no set of per-head
+/// 4096×4096 score matrices is ever materialised. Everything is computed in float32; float16
+/// checkpoints are widened at load.
+///
+/// Not supported (rejected when decoding the configuration): class and additional embeddings,
+/// timestep conditioning, dual or cross-only attention, block types other than those SD 1.x/2.x
+/// use, attention masks, ControlNet / T2I-adapter residuals, FreeU.
+public struct UNet2DConditionModel: NoisePredictor {
+    /// The architecture.
+    public let configuration: UNetConfiguration
+    let timeEmbedding: TimestepEmbedding
+    let convIn: Conv2D
+    let downBlocks: [DownBlock]
+    let midBlock: MidBlock
+    let upBlocks: [UpBlock]
+    let normOut: GroupNorm
+    let convOut: Conv2D
+
+    /// Builds the model from weights under diffusers' names (`conv_in.weight`,
+    /// `down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight`, …), read through `weights`.
+    ///
+    /// Does not check for unused tensors (the reader may be part of a larger checkpoint); call the
+    /// loader's `finish()` afterwards, or use ``init(configuration:source:)``.
+    ///
+    /// - Parameters:
+    ///   - configuration: The architecture; validated first.
+    ///   - weights: A reader at the UNet's root (or at its prefix inside a larger checkpoint).
+    /// - Throws: ``UNetError/invalidConfiguration(key:value:expected:)`` for an invalid configuration,
+    ///   ``UNetError/weights(_:)`` for a missing or misshapen tensor.
+    public init(configuration: UNetConfiguration, weights: WeightReader) throws(UNetError) {
+        try configuration.validate()
+        self.configuration = configuration
+        let c = configuration
+        do {
+            timeEmbedding = try TimestepEmbedding(weights: weights.scoped("time_embedding"), channels: c.blockOutChannels[0],
+                                                  embeddingChannels: c.timeEmbeddingChannels,
+                                                  flipSinToCos: c.flipSinToCos, freqShift: c.freqShift)
+            convIn = try Conv2D(weights: weights.scoped("conv_in"), inChannels: c.inChannels, outChannels: c.blockOutChannels[0],
+                                kernelSize: c.convInKernel, padding: .uniform((c.convInKernel - 1) / 2))
+            downBlocks = try (0..<c.levels).map { (level) throws(TensorError) in
+                try DownBlock(weights: weights.scoped("down_blocks", level), level: level, configuration: c)
+            }
+            midBlock = try MidBlock(weights: weights.scoped("mid_block"), configuration: c)
+            upBlocks = try (0..<c.levels).map { (level) throws(TensorError) in
+                try UpBlock(weights: weights.scoped("up_blocks", level), level: level, configuration: c)
+            }
+            normOut = try GroupNorm(weights: weights.scoped("conv_norm_out"), groups: c.normNumGroups,
+                                    channels: c.blockOutChannels[0], epsilon: c.normEpsilon)
+            convOut = try Conv2D(weights: weights.scoped("conv_out"), inChannels: c.blockOutChannels[0], outChannels: c.outChannels,
+                                 kernelSize: c.convOutKernel, padding: .uniform((c.convOutKernel - 1) / 2))
+        } catch {
+            throw .weights(error)
+        }
+    }
+
+    /// Builds the model from a weight source, strictly: every tensor must exist with the expected
+    /// shape and the source must hold no tensor the model does not use.
+    ///
+    /// - Parameters:
+    ///   - configuration: The architecture; validated first.
+    ///   - source: Safetensors files, a dictionary, or `RandomWeightSource` for benchmarks.
+    /// - Throws: ``UNetError/invalidConfiguration(key:value:expected:)`` or ``UNetError/weights(_:)``
+    ///   (missing, misshapen or unused tensors).
+    public init(configuration: UNetConfiguration, source: any WeightSource) throws(UNetError) {
+        let loader = WeightLoader(source: source)
+        try self.init(configuration: configuration, weights: loader.reader())
+        do { try loader.finish() } catch { throw .weights(error) }
+    }
+
+    /// Predicts the model output for a batch of latents (``NoisePredictor`` conformance).
+    ///
+    /// - Parameters:
+    ///   - latents: `[B, inChannels, H, W]`, any H and W ≥ 1.
+    ///   - timestep: The scheduler's timestep (fractional allowed), rounded to float32 as diffusers does.
+    ///   - textEmbeddings: `[B, tokens, crossAttentionDim]`, the same batch size as `latents`.
+    /// - Returns: `[B, outChannels, H, W]`.
+    /// - Throws: ``UNetError/invalidInput(parameter:details:)`` when a shape or the timestep does not fit.
+    public func predictNoise(latents: Tensor, timestep: Double, textEmbeddings: Tensor) throws(UNetError) -> Tensor {
+        try checkInputs(latents: latents, timestep: timestep, textEmbeddings: textEmbeddings)
+        do {
+            var sample = configuration.centerInputSample ? latents.map { 2 * $0 - 1 } : latents
+            let embedding = try timeEmbedding(timestep: timestep, batch: latents.shape[0])
+            sample = try convIn(sample)
+            var skips = [sample]
+            for block in downBlocks {
+                sample = try block(sample, timeEmbedding: embedding, context: textEmbeddings, skips: &skips)
+            }
+            sample = try midBlock(sample, timeEmbedding: embedding, context: textEmbeddings)
+            for block in upBlocks {
+                sample = try block(sample, timeEmbedding: embedding, context: textEmbeddings, skips: &skips)
+            }
+            return try convOut(normOut(sample, activation: .silu))
+        } catch {
+            throw .computation(error)
+        }
+    }
+
+    private func checkInputs(latents: Tensor, timestep: Double, textEmbeddings: Tensor) throws(UNetError) {
+        let c = configuration
+        guard latents.rank == 4, latents.shape[0] >= 1, latents.shape[1] == c.inChannels,
+              latents.shape[2] >= 1, latents.shape[3] >= 1 else {
+            throw .invalidInput(parameter: "latents", details: "shape \(latents.shape); expected [batch ≥ 1, \(c.inChannels), height ≥ 1, width ≥ 1]")
+        }
+        guard textEmbeddings.rank == 3, textEmbeddings.shape[0] == latents.shape[0], textEmbeddings.shape[1] >= 1,
+              textEmbeddings.shape[2] == c.crossAttentionDim else {
+            throw .invalidInput(parameter: "textEmbeddings",
+                                details: "shape \(textEmbeddings.shape); expected [\(latents.shape[0]) (the latents' batch), tokens ≥ 1, \(c.crossAttentionDim) (cross_attention_dim)]")
+        }
+        guard timestep.isFinite else {
+            throw .invalidInput(parameter: "timestep", details: "\(timestep) is not a finite number")
+        }
+    }
+}

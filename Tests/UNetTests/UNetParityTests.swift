@@ -1,0 +1,58 @@
+import Testing
+import UNet
+import _TestSupport
+
+/// The full UNet forward against diffusers' `UNet2DConditionModel` on the tiny random-weight models
+/// of `Tests/Fixtures/generators/unet.py`, batch 2 (the classifier-free-guidance layout).
+///
+/// Tolerance: both sides compute in float32, but with different summation orders (OpenBLAS vs
+/// MKL/oneDNN GEMMs, im2col convolutions, a blocked softmax) through ~60 layers, so results agree to
+/// float32 rounding amplified by depth, not bit for bit. Outputs have magnitude ≈ 2–4; we require
+/// `|Δ| ≤ 1e-4 + 1e-4·|expected|` element-wise, about 100× the error measured (a few 1e-6), while a
+/// wrong layer, key or epsilon moves outputs by 1e-3 or far more.
+@Suite("UNet parity with diffusers")
+struct UNetParityTests {
+    static let absoluteTolerance: Float = 1e-4
+    static let relativeTolerance: Float = 1e-4
+
+    /// SD 1.x-like, float32 weights: [2,4,16,16] t=999, [2,4,16,24] t=541.25, [2,4,12,20] t=0, [2,4,13,10] t=17.
+    @Test("SD 1.x-like model (fp32 file)", arguments: 0..<4)
+    func sd1(caseIndex: Int) throws {
+        let model = try UNet2DConditionModel(folder: Fixtures.path("unet/sd1_tiny"))
+        try Self.check(model, cases: "unet/sd1_cases.safetensors", index: caseIndex)
+    }
+
+    /// SD 2.x-like (per-level heads, linear projections, upcast_attention), float16 weights file:
+    /// [2,4,16,16] t=981, [2,4,16,24] t=250.5, [2,4,13,10] t=1.
+    @Test("SD 2.x-like model (fp16 file)", arguments: 0..<3)
+    func sd2(caseIndex: Int) throws {
+        let model = try UNet2DConditionModel(folder: Fixtures.path("unet/sd2_tiny"), variant: "fp16")
+        try Self.check(model, cases: "unet/sd2_cases.safetensors", index: caseIndex)
+    }
+
+    /// Through the protocol the pipeline uses, to pin the conformance to the same computation.
+    @Test("Prediction through `any NoisePredictor`")
+    func throughProtocol() throws {
+        let predictor: any NoisePredictor = try UNet2DConditionModel(folder: Fixtures.path("unet/sd1_tiny"))
+        let file = try Fixtures.safetensors("unet/sd1_cases.safetensors")
+        let output = try predictor.predictNoise(latents: try file.tensor(named: "latents_1"),
+                                                timestep: Double(try file.tensor(named: "timesteps")[1]),
+                                                textEmbeddings: try file.tensor(named: "text_1"))
+        let expected = try file.tensor(named: "output_1")
+        #expect(Comparison.allClose(output, expected, absolute: Self.absoluteTolerance, relative: Self.relativeTolerance),
+                "\(Comparison(output, expected))")
+    }
+
+    static func check(_ model: UNet2DConditionModel, cases: String, index: Int) throws {
+        let file = try Fixtures.safetensors(cases)
+        let latents = try file.tensor(named: "latents_\(index)")
+        let text = try file.tensor(named: "text_\(index)")
+        let expected = try file.tensor(named: "output_\(index)")
+        let timestep = Double(try file.tensor(named: "timesteps")[index])
+        let output = try model.predictNoise(latents: latents, timestep: timestep, textEmbeddings: text)
+        let comparison = Comparison(output, expected)
+        #expect(comparison.shapesMatch, "output \(output.shape), expected \(expected.shape)")
+        #expect(Comparison.allClose(output, expected, absolute: absoluteTolerance, relative: relativeTolerance),
+                "case \(index) \(latents.shape) t=\(timestep): \(comparison)")
+    }
+}

@@ -18,8 +18,9 @@ Writes under `<root>/vae/`:
     `latent_dist.sample(generator)` draws), `encode.sample` (= `latent_dist.sample(generator)` with that
     generator), `encode.scaled_sample` (× scaling_factor, what img2img feeds the scheduler) and
     `encode.scaled_mode`;
-  - sd15 only: `tiled_decode.latents`, `tiled_decode.image` (diffusers with `enable_tiling()`),
-    `tiled_decode.untiled_image` (the same latents decoded without tiling), and
+  - sd15 only: `tiled_decode.latents` (in the VAE's own scale), `tiled_decode.image` =
+    `vae.decode(latents).sample` with `enable_tiling()`, `tiled_decode.untiled_image` (the same
+    latents decoded without tiling), and
     `tiled_encode.image`, `tiled_encode.moments` (tiled `_encode`: mean and logvar channels
     concatenated, before clamping), `tiled_encode.untiled_moments`.
 """

@@ -1,6 +1,7 @@
 // Times the full-size Stable Diffusion VAE decoder (block_out_channels [128, 256, 512, 512]) on random
 // weights built in memory (no download): 1 × 4 × 64 × 64 latents to a 512 × 512 image by default.
-// Prints build time, the median and best decode time, the share of time in GEMM and peak memory.
+// Prints build time, the median and best decode time, CPU time per decode (robust to other processes
+// on the machine), the share of time in GEMM and peak memory.
 // Compare with `Benchmarks/reference/vae.py` on the same machine.
 //
 // Usage: VAEBenchmark [--preset sd15|sd21] [--latent-size N] [--tile PIXELS] [--runs N] [--threads N]
@@ -56,6 +57,15 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// User + system CPU seconds of this process so far: unlike wall time, barely affected by other
+/// processes competing for the cores.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func value(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return value(usage.ru_utime) + value(usage.ru_stime)
+}
+
 func format(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 
 /// Deterministic standard-normal-ish latents (Box–Muller over a splitmix64 stream).
@@ -102,10 +112,12 @@ do {
     var image = Tensor.zeros([0])
     // No separate warm-up: one decode is tens of seconds, far above first-touch and thread start costs.
     BLASDiagnostics.resetGEMMStatistics(enabled: true)
+    let cpuStart = cpuSeconds()
     for _ in 0..<options.runs {
         times.append(try seconds { image = try decoder.decode(latents: input) })
     }
     let gemm = BLASDiagnostics.gemmStatistics
+    let cpu = (cpuSeconds() - cpuStart) / Double(options.runs)
     let total = times.reduce(0, +)
     times.sort()
     let values = image.scalars
@@ -113,7 +125,7 @@ do {
           + (options.tile.map { ", tiled (\($0)-pixel tiles)" } ?? ""))
     print("BLAS: \(blas.blasCore), \(blas.threads) threads")
     print("build (random weights): \(format(buildTime)) s")
-    print("decode: median \(format(times[times.count / 2])) s, best \(format(times[0])) s over \(options.runs) runs")
+    print("decode: median \(format(times[times.count / 2])) s, best \(format(times[0])) s over \(options.runs) runs; CPU time \(format(cpu)) s per decode")
     print("GEMM: \(format(gemm.seconds / Double(options.runs))) s per decode (\(format(100 * gemm.seconds / total, 0)) % of time), \(format(gemm.gflops, 1)) GFLOPS")
     print("output range: [\(format(Double(values.min() ?? .nan))), \(format(Double(values.max() ?? .nan)))]")
     print("peak RSS: \(format(peakResidentMiB(), 0)) MiB (before build \(format(baseline, 0)), after build \(format(afterBuild, 0)))")

@@ -3,7 +3,7 @@
 random weights built in memory from the published config, fp32, 2 threads, 1 × 4 × 64 × 64 latents → 512 × 512.
 
 Usage: /opt/sdref/bin/python Benchmarks/reference/vae.py [--preset sd15|sd21] [--latent-size N] [--tile PIXELS] [--runs N]
-Prints build time, median / best decode time and peak RSS (ru_maxrss), like the Swift benchmark. The encoder is
+Prints build time, median / best decode time, CPU time per decode and peak RSS (ru_maxrss), like the Swift benchmark. The encoder is
 dropped after building so that, like the Swift side, only the decoder's weights are resident.
 """
 import argparse
@@ -24,6 +24,11 @@ PRESETS = {
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -54,16 +59,18 @@ def main():
 
     latents = torch.randn(1, 4, args.latent_size, args.latent_size, generator=torch.Generator().manual_seed(0))
     times = []
+    cpu_start = cpu_seconds()
     with torch.inference_mode():
         for _ in range(args.runs):
             start = time.perf_counter()
             image = vae.decode(latents / vae.config.scaling_factor).sample
             times.append(time.perf_counter() - start)
+    cpu = (cpu_seconds() - cpu_start) / args.runs
     print(f"diffusers AutoencoderKL decoder {args.preset}, 1 × 4 × {args.latent_size} × {args.latent_size} → "
           f"{list(image.shape)}, random weights, torch {torch.__version__}, {torch.get_num_threads()} threads"
           + (f", tiled ({args.tile}-pixel tiles)" if args.tile else ""))
     print(f"build (random init): {build:.3f} s")
-    print(f"decode: median {statistics.median(times):.3f} s, best {min(times):.3f} s over {args.runs} runs")
+    print(f"decode: median {statistics.median(times):.3f} s, best {min(times):.3f} s over {args.runs} runs; CPU time {cpu:.3f} s per decode")
     print(f"output range: [{image.min():.3f}, {image.max():.3f}]")
     print(f"peak RSS: {peak_rss_mib():.0f} MiB (after imports {baseline:.0f}, after build {after_build:.0f})")
 

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A diffusers VAE folder opened for loading: its configuration and a strict loader over its weights.
+struct VAEModelFolder {
+    /// diffusers' weights file name.
+    static let weightsFile = "diffusion_pytorch_model.safetensors"
+
+    /// `diffusion_pytorch_model.<variant>.safetensors`, diffusers' variant naming.
+    static func variantFile(_ variant: String) -> String { "diffusion_pytorch_model.\(variant).safetensors" }
+
+    let configuration: AutoencoderKLConfiguration
+    let loader: WeightLoader
+
+    /// Reads `config.json` and opens the weights file.
+    ///
+    /// - Parameters:
+    ///   - directory: The `vae` folder.
+    ///   - variant: nil for the plain file (or the `fp16` variant when it is the only file), else the
+    ///     variant's file only.
+    init(directory: URL, variant: String?) throws(VAEError) {
+        configuration = try AutoencoderKLConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
+        let candidates = variant.map { [Self.variantFile($0)] } ?? [Self.weightsFile, Self.variantFile("fp16")]
+        let files = FileManager.default
+        guard let name = candidates.first(where: { files.fileExists(atPath: directory.appendingPathComponent($0).path) }) else {
+            throw .weightsNotFound(directory: directory.path, lookedFor: candidates)
+        }
+        let path = directory.appendingPathComponent(name).path
+        loader = WeightLoader(source: try wrappingTensorErrors { () throws(TensorError) in
+            try SafetensorsWeightSource(path: path)
+        })
+    }
+
+    /// Reports tensors no layer used, except those under `ignoringPrefixes` (the other half of the
+    /// autoencoder when only one half was loaded).
+    func finish(ignoringPrefixes prefixes: [String] = []) throws(VAEError) {
+        try wrappingTensorErrors { () throws(TensorError) in
+            try loader.finish { name in prefixes.contains { name.hasPrefix($0) } }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for this component arrive with its issue.

@@ -1,10 +1,17 @@
+import Schedulers
 import TensorModule
+import TextEncoder
+import Tokenizer
+import UNet
+import VAE
 
-/// Errors of the pipeline: loading a model, checking generation parameters, images. Each message
-/// says what is wrong and where (file, key, parameter and its allowed range).
+/// Errors of the pipeline: loading a model, checking generation parameters, running components,
+/// images. Each message says what is wrong and where (file, key, parameter and its allowed range).
 public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A file or folder the pipeline needs does not exist.
     case fileNotFound(path: String, what: String)
+    /// A model folder or file is not something the pipeline can load.
+    case invalidModel(path: String, reason: String)
     /// A PNG could not be decoded or encoded.
     case invalidPNG(path: String, reason: String)
     /// An output file could not be written.
@@ -13,20 +20,67 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidImageTensor(shape: [Int])
     /// A generation parameter is out of range.
     case invalidParameter(name: String, value: String, allowed: String)
+    /// Image-to-image was requested from a pipeline without a latent encoder.
+    case imageToImageUnavailable
+    /// The generation was cancelled (Swift task cancellation).
+    case cancelled
+    /// An error from the tokenizer.
+    case tokenizer(TokenizerError)
+    /// An error from the text encoder.
+    case textEncoder(TextEncoderError)
+    /// An error from the UNet.
+    case unet(UNetError)
+    /// An error from the VAE.
+    case vae(VAEError)
+    /// An error from a scheduler or its configuration.
+    case scheduler(SchedulerError)
+    /// An error reading a single-file checkpoint.
+    case singleFile(SingleFileError)
+    /// An error from the tensor engine (shapes, files, weights).
+    case tensor(TensorError)
+    /// An error thrown by an app-supplied component.
+    case component(name: String, message: String)
 
     /// A one-line explanation.
     public var description: String {
         switch self {
-        case .fileNotFound(let path, let what):
-            return "\(what) not found at \(path)"
-        case .invalidPNG(let path, let reason):
-            return "\(path): invalid PNG: \(reason)"
-        case .fileUnwritable(let path, let reason):
-            return "cannot write \(path): \(reason)"
-        case .invalidImageTensor(let shape):
-            return "expected an image tensor [N, 3, H, W], got \(shape)"
-        case .invalidParameter(let name, let value, let allowed):
-            return "invalid \(name) \(value): expected \(allowed)"
+        case .fileNotFound(let path, let what): return "\(what) not found at \(path)"
+        case .invalidModel(let path, let reason): return "\(path): \(reason)"
+        case .invalidPNG(let path, let reason): return "\(path): invalid PNG: \(reason)"
+        case .fileUnwritable(let path, let reason): return "cannot write \(path): \(reason)"
+        case .invalidImageTensor(let shape): return "expected an image tensor [N, 3, H, W], got \(shape)"
+        case .invalidParameter(let name, let value, let allowed): return "invalid \(name) \(value): expected \(allowed)"
+        case .imageToImageUnavailable: return "image-to-image needs a VAE encoder, and this pipeline has none"
+        case .cancelled: return "generation cancelled"
+        case .tokenizer(let error): return error.description
+        case .textEncoder(let error): return error.description
+        case .unet(let error): return error.description
+        case .vae(let error): return error.description
+        case .scheduler(let error): return error.description
+        case .singleFile(let error): return error.description
+        case .tensor(let error): return error.description
+        case .component(let name, let message): return "\(name): \(message)"
         }
     }
+
+    /// Wraps an error thrown by a component (built-in errors keep their own case).
+    static func wrapping(_ error: any Error, component: String) -> PipelineError {
+        switch error {
+        case let error as PipelineError: return error
+        case let error as TokenizerError: return .tokenizer(error)
+        case let error as TextEncoderError: return .textEncoder(error)
+        case let error as UNetError: return .unet(error)
+        case let error as VAEError: return .vae(error)
+        case let error as SchedulerError: return .scheduler(error)
+        case let error as SingleFileError: return .singleFile(error)
+        case let error as TensorError: return .tensor(error)
+        case is CancellationError: return .cancelled
+        default: return .component(name: component, message: String(describing: error))
+        }
+    }
+}
+
+/// Runs `body`, turning any error into a ``PipelineError`` attributed to `component`.
+func attributing<T>(to component: String, _ body: () throws -> T) throws(PipelineError) -> T {
+    do { return try body() } catch { throw PipelineError.wrapping(error, component: component) }
 }

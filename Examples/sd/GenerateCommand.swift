@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import StableDiffusion
+
+/// `sd generate`: text-to-image (and image-to-image) from a diffusers folder or a single-file checkpoint.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate images from a prompt.",
+        discussion: """
+            --model takes a diffusers folder or a single-file .safetensors checkpoint (SD 1.x / 2.x). \
+            With --num-images K > 1, images are written as NAME-1.png … NAME-K.png. \
+            The PNG carries the parameters in AUTOMATIC1111's format (a "parameters" text chunk).
+            """)
+
+    @Option(name: .long, help: "A diffusers model folder, or a single-file .safetensors checkpoint.")
+    var model: String
+    @Option(name: .long, help: "For a single-file checkpoint: a diffusers folder whose configs, tokenizer and scheduler to use.")
+    var config: String?
+    @Option(name: .long, help: "The prompt.")
+    var prompt: String
+    @Option(name: .long, help: "What the image should not show.")
+    var negativePrompt: String = ""
+    @Option(name: .long, help: "Inference steps.")
+    var steps: Int = 20
+    @Option(name: .long, help: "Classifier-free guidance scale (≤ 1 turns guidance off).")
+    var guidanceScale: Float = 7.5
+    @Option(name: .long, help: "Sampler: ddim, pndm, euler, euler-a, lms, heun, dpm++2m, dpm++2m-karras, ddpm, unipc, lcm (default: the model's own).")
+    var scheduler: String?
+    @Option(name: .long, help: "Random seed (default: a random one, reported in the PNG and stats).")
+    var seed: UInt64?
+    @Option(name: .long, help: "Random number generator: torch (reproduces diffusers' CPU generator).")
+    var rng: String = "torch"
+    @Option(name: .long, help: "Image width in pixels, a multiple of 8 (default: the model's).")
+    var width: Int?
+    @Option(name: .long, help: "Image height in pixels, a multiple of 8 (default: the model's).")
+    var height: Int?
+    @Option(name: .long, help: "Number of images.")
+    var numImages: Int = 1
+    @Option(name: .long, help: "Skip this many final text-encoder layers (diffusers' clip_skip; A1111's 'Clip skip' minus one).")
+    var clipSkip: Int?
+    @Option(name: .long, help: "Image-to-image: the PNG to start from (its size sets the output size).")
+    var initImage: String?
+    @Option(name: .long, help: "Image-to-image strength, 0…1.")
+    var strength: Double = 0.8
+    @Option(name: .long, help: "A safetensors file with a float32 tensor 'latents' [K, 4, H/8, W/8] to start from (diffusers' latents=).")
+    var initialLatents: String?
+    @Option(name: .long, help: "Output PNG path.")
+    var output: String = "out.png"
+    @Option(name: .long, help: "Write the final latents (before decoding) to this safetensors file as 'latents'.")
+    var outputLatents: String?
+    @Option(name: .long, help: "Write timings and peak memory to this JSON file.")
+    var statsJson: String?
+    @Option(name: .long, help: "Compute threads (default: all cores).")
+    var threads: Int?
+    @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
+    var vaeTiling = false
+
+    func validate() throws {
+        guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { ComputeConfiguration.threads = threads }
+        let progress = ProgressBar()
+        progress.message("loading \(model)")
+        let pipeline = try StableDiffusionPipeline(
+            contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+        var parameters = GenerationParameters()
+        parameters.negativePrompt = negativePrompt
+        parameters.steps = steps
+        parameters.guidanceScale = guidanceScale
+        parameters.width = width
+        parameters.height = height
+        parameters.seed = seed
+        parameters.numberOfImages = numImages
+        parameters.clipSkip = clipSkip
+        parameters.strength = strength
+        if let scheduler { parameters.scheduler = try pipeline.scheduler(named: scheduler) }
+        if let initImage { parameters.initImage = try RGBImage(pngFile: initImage) }
+        if let initialLatents { parameters.initialLatents = try Self.readLatents(initialLatents) }
+
+        let result = try pipeline.generate(prompt: prompt, parameters: parameters) { update in
+            progress.update(step: update.step, total: update.totalSteps, elapsed: update.elapsedSeconds)
+        }
+        progress.finish()
+        for (index, image) in result.images.enumerated() {
+            let path = result.images.count == 1 ? output : Self.numbered(output, index + 1)
+            try image.writePNG(to: path, text: [("parameters", result.parametersText)])
+        }
+        if let outputLatents { try SafetensorsWriter.write(["latents": result.latents], to: outputLatents) }
+        if let statsJson {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try AtomicFile.write(try encoder.encode(result.statistics), to: statsJson)
+        }
+        FileHandle.standardError.write(Data("seed \(result.seed); wrote \(result.images.count == 1 ? output : Self.numbered(output, 1) + "…")\n".utf8))
+    }
+
+    /// `out.png`, 2 → `out-2.png`.
+    static func numbered(_ path: String, _ number: Int) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let stem = url.deletingPathExtension().path
+        return ext.isEmpty ? "\(stem)-\(number)" : "\(stem)-\(number).\(ext)"
+    }
+
+    static func readLatents(_ path: String) throws -> Tensor {
+        let file = try SafetensorsFile(path: path)
+        guard file.entries["latents"] != nil else {
+            throw CommandError("\(path): no tensor named 'latents' (found: \(file.tensorNames.prefix(5).joined(separator: ", ")))")
+        }
+        return try file.tensor(named: "latents")
+    }
+}
+
+/// A one-line progress bar on standard error (redrawn in place on a terminal, one line per step otherwise).
+final class ProgressBar {
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+
+    func message(_ text: String) { write(text + "\n") }
+
+    func update(step: Int, total: Int, elapsed: Double) {
+        let width = 30
+        let filled = total > 0 ? width * step / total : width
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        let line = String(format: "step %d/%d [%@] %.1fs", step, total, bar, elapsed)
+        write(isTerminal ? "\r" + line : line + "\n")
+    }
+
+    func finish() { if isTerminal { write("\n") } }
+
+    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+}

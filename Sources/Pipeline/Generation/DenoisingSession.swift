@@ -1,0 +1,172 @@
+import Dispatch
+import Foundation
+import TensorModule
+
+/// One generation, driven a step at a time: text encoding and the initial latents are done when the
+/// session is made; each ``step()`` runs one UNet evaluation and one scheduler update; ``decode()``
+/// turns the final latents into images. Progress, previews and cancellation fall out of this; the
+/// pipeline's `generate` runs a session to the end.
+///
+/// A session is owned by one task (not `Sendable`); start as many sessions on one pipeline as you like.
+public final class DenoisingSession {
+    /// The pipeline the session runs on.
+    public let pipeline: StableDiffusionPipeline
+    /// The prompt.
+    public let prompt: String
+    /// The parameters as given.
+    public let parameters: GenerationParameters
+    /// The seed the random source was created with.
+    public let seed: UInt64
+    /// Output width in pixels.
+    public let width: Int
+    /// Output height in pixels.
+    public let height: Int
+    /// The sampler in use.
+    public let schedulerConfiguration: any SchedulerConfiguration
+    /// The current latents (after the last completed step).
+    public private(set) var latents: Tensor
+    /// The scheduler's estimate of the denoised latents at the last step, where it computes one.
+    public private(set) var predictedOriginal: Tensor?
+    /// Steps completed so far.
+    public private(set) var completedSteps = 0
+    /// Seconds spent encoding the prompt.
+    public let textEncodingSeconds: Double
+    /// Seconds each completed step took.
+    public private(set) var stepSeconds: [Double] = []
+
+    private var scheduler: any Scheduler
+    private let random: any RandomSource
+    private let embeddings: Tensor
+    private let guided: Bool
+
+    /// The timesteps the session will run (for image-to-image, only the remaining ones).
+    public var timesteps: [Double] { scheduler.timesteps }
+    /// The number of steps the session will run.
+    public var totalSteps: Int { scheduler.timesteps.count }
+    /// Whether every step has run.
+    public var isFinished: Bool { completedSteps >= totalSteps }
+
+    init(pipeline: StableDiffusionPipeline, prompt: String, parameters: GenerationParameters) throws(PipelineError) {
+        let resolved = try parameters.resolved(defaultSize: pipeline.defaultImageSize,
+                                               downsamplingFactor: pipeline.decoder.downsamplingFactor)
+        if parameters.initImage != nil, parameters.initialLatents != nil {
+            throw .invalidParameter(name: "initialLatents", value: "given together with initImage",
+                                    allowed: "either initialLatents (text-to-image) or initImage (image-to-image)")
+        }
+        self.pipeline = pipeline
+        self.prompt = prompt
+        self.parameters = parameters
+        self.width = resolved.width
+        self.height = resolved.height
+        self.guided = resolved.usesGuidance
+        let seed = parameters.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
+        self.seed = seed
+        let random = parameters.randomSource.makeSource(seed: seed)
+        self.random = random
+        let configuration = parameters.scheduler ?? pipeline.defaultScheduler
+        self.schedulerConfiguration = configuration
+
+        let start = DispatchTime.now()
+        embeddings = try pipeline.encodePrompt(prompt, negativePrompt: parameters.negativePrompt, guided: guided,
+                                               count: parameters.numberOfImages, clipSkip: parameters.clipSkip)
+        textEncodingSeconds = Self.seconds(since: start)
+
+        let latentShape = [parameters.numberOfImages, pipeline.decoder.latentChannels,
+                           resolved.latentHeight, resolved.latentWidth]
+        if let image = parameters.initImage {
+            // diffusers' img2img order: the encoder's posterior sample, then the added noise, both
+            // from the one generator.
+            guard let encoder = pipeline.encoder else { throw .imageToImageUnavailable }
+            let scheduler = try attributing(to: "scheduler") {
+                try configuration.makeScheduler(steps: parameters.steps, strength: parameters.strength)
+            }
+            let encoded = try attributing(to: "VAE encoder") { try encoder.encode(image: image.normalizedTensor, random: random) }
+            let repeated = try attributing(to: "pipeline") {
+                try Tensor.concatenate(Array(repeating: encoded, count: parameters.numberOfImages), axis: 0)
+            }
+            let noise = random.normal(shape: repeated.shape)
+            guard let first = scheduler.timesteps.first else {
+                throw .invalidParameter(name: "strength", value: "\(parameters.strength)", allowed: "a strength that leaves at least one step")
+            }
+            latents = try attributing(to: "scheduler") { try scheduler.addNoise(to: repeated, noise: noise, timestep: first) }
+            self.scheduler = scheduler
+        } else {
+            let scheduler = try attributing(to: "scheduler") { try configuration.makeScheduler(steps: parameters.steps) }
+            if let given = parameters.initialLatents, given.shape[1] != pipeline.decoder.latentChannels {
+                throw .invalidParameter(name: "initialLatents", value: "shape \(given.shape)", allowed: "shape \(latentShape)")
+            }
+            let noise = parameters.initialLatents ?? random.normal(shape: latentShape)
+            latents = noise * scheduler.initNoiseSigma
+            self.scheduler = scheduler
+        }
+    }
+
+    /// Runs the next step: one guided UNet evaluation and one scheduler update.
+    ///
+    /// - Returns: The latents after the step.
+    /// - Throws: ``PipelineError`` from a component, or `invalidParameter` if the session is finished.
+    @discardableResult
+    public func step() throws(PipelineError) -> Tensor {
+        guard !isFinished else {
+            throw .invalidParameter(name: "step", value: "\(completedSteps + 1)", allowed: "at most \(totalSteps) steps")
+        }
+        let start = DispatchTime.now()
+        let timestep = scheduler.timesteps[completedSteps]
+        let scaled = try attributing(to: "scheduler") { try scheduler.scaleModelInput(latents, timestep: timestep) }
+        let modelInput = try guided ? attributing(to: "pipeline") { try Tensor.concatenate([scaled, scaled], axis: 0) } : scaled
+        let prediction = try attributing(to: "UNet") {
+            try pipeline.noisePredictor.predictNoise(latents: modelInput, timestep: timestep, textEmbeddings: embeddings)
+        }
+        let guidedPrediction = try guided ? applyGuidance(prediction) : prediction
+        let output = try attributing(to: "scheduler") {
+            try scheduler.step(modelOutput: guidedPrediction, timestep: timestep, sample: latents, random: random)
+        }
+        latents = output.nextSample
+        predictedOriginal = output.predictedOriginalSample
+        completedSteps += 1
+        stepSeconds.append(Self.seconds(since: start))
+        return latents
+    }
+
+    /// `uncond + g · (text − uncond)`, in diffusers' operation order.
+    private func applyGuidance(_ prediction: Tensor) throws(PipelineError) -> Tensor {
+        let count = latents.shape[0]
+        guard prediction.rank == 4, prediction.shape[0] == 2 * count else {
+            throw .component(name: "UNet", message: "returned shape \(prediction.shape) for a guided batch of \(2 * count)")
+        }
+        let halves = try attributing(to: "pipeline") { try prediction.chunked(2, axis: 0) }
+        let scale = parameters.guidanceScale
+        return try attributing(to: "pipeline") {
+            try halves[0].broadcasting(halves[1], operation: "guidance") { uncond, text in uncond + scale * (text - uncond) }
+        }
+    }
+
+    /// Decodes the current latents into images.
+    ///
+    /// - Returns: One image per latent.
+    /// - Throws: ``PipelineError`` from the decoder.
+    public func decode() throws(PipelineError) -> [RGBImage] {
+        let decoded = try attributing(to: "VAE decoder") { try pipeline.decoder.decode(latents: latents) }
+        var images: [RGBImage] = []
+        for index in 0..<latents.shape[0] { images.append(try RGBImage(decoderOutput: decoded, index: index)) }
+        return images
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+extension StableDiffusionPipeline {
+    /// Starts a generation to be driven step by step: encodes the prompt and prepares the initial
+    /// latents (for image-to-image, encodes and noises the init image).
+    ///
+    /// - Parameters:
+    ///   - prompt: What to draw.
+    ///   - parameters: Everything else.
+    /// - Returns: A session positioned before its first step.
+    /// - Throws: ``PipelineError`` for invalid parameters or a failing component.
+    public func makeSession(prompt: String, parameters: GenerationParameters = GenerationParameters()) throws(PipelineError) -> DenoisingSession {
+        try DenoisingSession(pipeline: self, prompt: prompt, parameters: parameters)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Schedulers
+import TextEncoder
+import UNet
+import VAE
+
+/// The parts of a diffusers model folder the pipeline reads.
+enum DiffusersFolder {
+    /// The pipelines this SDK runs (`model_index.json`'s `_class_name`).
+    static let supportedPipelines: Set<String> = [
+        "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline", "StableDiffusionPipelineSafe",
+    ]
+
+    /// The three neural components.
+    struct Components {
+        var textEncoder: CLIPTextModel
+        var unet: UNet2DConditionModel
+        var vae: AutoencoderKL
+    }
+
+    /// Reads `model_index.json` and refuses pipelines of other architectures (SDXL, SD3, …).
+    static func checkModelIndex(_ folder: URL) throws(PipelineError) {
+        let index = folder.appendingPathComponent("model_index.json")
+        guard let data = FileManager.default.contents(atPath: index.path) else {
+            throw .fileNotFound(path: index.path, what: "model_index.json (is this a diffusers model folder?)")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw .invalidModel(path: index.path, reason: "not a JSON object")
+        }
+        guard let className = object["_class_name"] as? String else {
+            throw .invalidModel(path: index.path, reason: "missing string key \"_class_name\"")
+        }
+        guard supportedPipelines.contains(className) else {
+            throw .invalidModel(path: index.path, reason: "\"_class_name\" is \"\(className)\"; supported: \(supportedPipelines.sorted().joined(separator: ", "))")
+        }
+        for component in ["tokenizer", "text_encoder", "unet", "vae", "scheduler"] {
+            var isDirectory: ObjCBool = false
+            let path = folder.appendingPathComponent(component).path
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw .fileNotFound(path: path, what: "\(component)/ folder")
+            }
+        }
+    }
+
+    /// `scheduler/scheduler_config.json`.
+    static func schedulerOptions(_ folder: URL) throws(PipelineError) -> DiffusersSchedulerConfig {
+        let url = folder.appendingPathComponent("scheduler/scheduler_config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .fileNotFound(path: url.path, what: "scheduler config")
+        }
+        do { return try DiffusersSchedulerConfig(contentsOf: url) } catch { throw .scheduler(error) }
+    }
+
+    /// Loads the component folders of a diffusers model.
+    static func loadComponents(unetFolder: URL, vaeFolder: URL, textEncoderFolder: URL,
+                               options: LoadOptions) throws(PipelineError) -> Components {
+        let textEncoder = try attributing(to: "text encoder") { try CLIPTextModel(folder: textEncoderFolder, variant: options.variant) }
+        let unet = try attributing(to: "UNet") { try UNet2DConditionModel(folder: unetFolder.path, variant: options.variant) }
+        let vae = try attributing(to: "VAE") { try AutoencoderKL(directory: vaeFolder, variant: options.variant, tiling: options.vaeTiling) }
+        return Components(textEncoder: textEncoder, unet: unet, vae: vae)
+    }
+
+    /// Builds the components from configurations and weight sources (single-file checkpoints),
+    /// strictly: each source must be consumed entirely.
+    static func buildComponents(unet: (UNetConfiguration, any WeightSource), vae: (AutoencoderKLConfiguration, any WeightSource),
+                                textEncoder: (CLIPTextConfiguration, any WeightSource),
+                                tiling: VAETiling?) throws(PipelineError) -> Components {
+        let text = try attributing(to: "text encoder") { try CLIPTextModel(configuration: textEncoder.0, weightSource: textEncoder.1) }
+        let model = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: unet.0, source: unet.1) }
+        let loader = WeightLoader(source: vae.1)
+        let autoencoder = try attributing(to: "VAE") {
+            let built = try AutoencoderKL(configuration: vae.0, weights: loader.reader(), tiling: tiling)
+            try loader.finish()
+            return built
+        }
+        return Components(textEncoder: text, unet: model, vae: autoencoder)
+    }
+}

@@ -1,0 +1,112 @@
+import Dispatch
+import Foundation
+import Schedulers
+import TextEncoder
+import Tokenizer
+import UNet
+import VAE
+
+extension StableDiffusionPipeline {
+    /// Loads a model as people download it: a diffusers folder (`model_index.json`, `tokenizer/`,
+    /// `text_encoder/`, `unet/`, `vae/`, `scheduler/`) or a single-file checkpoint in the original
+    /// LDM / A1111 layout (`.safetensors`, SD 1.x or 2.x). No conversion step; fp16 weights are widened
+    /// to float32 as they load. `.ckpt` pickles are refused (convert them to safetensors).
+    ///
+    /// - Parameters:
+    ///   - path: The folder or file.
+    ///   - options: Variant, config folder for single files, VAE tiling.
+    /// - Throws: ``PipelineError`` naming the file and what was expected.
+    public init(contentsOf path: String, options: LoadOptions = LoadOptions()) throws(PipelineError) {
+        let start = DispatchTime.now()
+        try BLASDiagnosticsCheck.ensure()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .fileNotFound(path: path, what: "model folder or checkpoint file")
+        }
+        if isDirectory.boolValue {
+            try self.init(diffusersFolder: URL(fileURLWithPath: path), options: options, start: start)
+        } else {
+            try self.init(singleFile: path, options: options, start: start)
+        }
+    }
+
+    private init(diffusersFolder folder: URL, options: LoadOptions, start: DispatchTime) throws(PipelineError) {
+        try DiffusersFolder.checkModelIndex(folder)
+        let tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer(folder: folder.appendingPathComponent("tokenizer")) }
+        let components = try DiffusersFolder.loadComponents(
+            unetFolder: folder.appendingPathComponent("unet"), vaeFolder: folder.appendingPathComponent("vae"),
+            textEncoderFolder: folder.appendingPathComponent("text_encoder"), options: options)
+        let schedulerOptions = try DiffusersFolder.schedulerOptions(folder)
+        try self.init(tokenizer: tokenizer, components: components, schedulerOptions: schedulerOptions,
+                      modelName: folder.standardizedFileURL.lastPathComponent, start: start)
+    }
+
+    private init(singleFile path: String, options: LoadOptions, start: DispatchTime) throws(PipelineError) {
+        let configFolder = options.configFolder.map { URL(fileURLWithPath: $0) }
+        let layout: SingleFileLayout?
+        do { layout = try configFolder.map { (folder) throws(SingleFileError) in try SingleFileLayout(diffusersFolder: folder.path) } } catch {
+            throw .singleFile(error)
+        }
+        let checkpoint: SingleFileCheckpoint
+        do { checkpoint = try SingleFileCheckpoint(path: path, layout: layout) } catch { throw .singleFile(error) }
+        let isV1 = checkpoint.family == .stableDiffusion1
+        let tokenizer: any PromptTokenizer
+        let unetConfiguration: UNetConfiguration
+        let vaeConfiguration: AutoencoderKLConfiguration
+        let textConfiguration: CLIPTextConfiguration
+        let schedulerOptions: DiffusersSchedulerConfig
+        if let configFolder {
+            tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer(folder: configFolder.appendingPathComponent("tokenizer")) }
+            unetConfiguration = try attributing(to: "UNet") {
+                try UNetConfiguration(contentsOf: configFolder.appendingPathComponent("unet/config.json").path)
+            }
+            vaeConfiguration = try attributing(to: "VAE") {
+                try AutoencoderKLConfiguration(contentsOf: configFolder.appendingPathComponent("vae/config.json"))
+            }
+            textConfiguration = try attributing(to: "text encoder") {
+                try CLIPTextConfiguration(contentsOf: configFolder.appendingPathComponent("text_encoder/config.json"))
+            }
+            schedulerOptions = try DiffusersFolder.schedulerOptions(configFolder)
+        } else {
+            let vPrediction = checkpoint.prediction.kind == .vPrediction
+            tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer.bundled(padding: isV1 ? .endOfText : .exclamationMark) }
+            var unet = isV1 ? UNetConfiguration.sd15 : UNetConfiguration.sd21
+            if !isV1 && !vPrediction { unet.sampleSize = 64 }  // SD 2.x base models are 512²
+            unetConfiguration = unet
+            vaeConfiguration = isV1 ? .sd15 : .sd21
+            textConfiguration = isV1 ? .sd15 : .sd21
+            schedulerOptions = try attributing(to: "scheduler") {
+                try PublishedSchedulers.options(isV1 ? PublishedSchedulers.sd15
+                                                : PublishedSchedulers.sd2(predictionType: vPrediction ? "v_prediction" : "epsilon"))
+            }
+        }
+        let components = try DiffusersFolder.buildComponents(
+            unet: (unetConfiguration, checkpoint.unet), vae: (vaeConfiguration, checkpoint.vae),
+            textEncoder: (textConfiguration, checkpoint.textEncoder), tiling: options.vaeTiling)
+        try self.init(tokenizer: tokenizer, components: components, schedulerOptions: schedulerOptions,
+                      modelName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, start: start)
+    }
+
+    private init(tokenizer: any PromptTokenizer, components: DiffusersFolder.Components,
+                 schedulerOptions: DiffusersSchedulerConfig, modelName: String, start: DispatchTime) throws(PipelineError) {
+        let (textEncoder, unet, vae) = (components.textEncoder, components.unet, components.vae)
+        guard textEncoder.embeddingWidth == unet.configuration.crossAttentionDim else {
+            throw .invalidModel(path: modelName, reason: "text encoder width \(textEncoder.embeddingWidth) does not match the UNet's cross_attention_dim \(unet.configuration.crossAttentionDim)")
+        }
+        guard vae.latentChannels == unet.configuration.inChannels else {
+            throw .invalidModel(path: modelName, reason: "VAE latent_channels \(vae.latentChannels) does not match the UNet's in_channels \(unet.configuration.inChannels)")
+        }
+        let defaultSize = (unet.configuration.sampleSize ?? 64) * vae.downsamplingFactor
+        try self.init(tokenizer: tokenizer, textEncoder: textEncoder, noisePredictor: unet, decoder: vae, encoder: vae,
+                      schedulerOptions: schedulerOptions, defaultImageSize: defaultSize, modelName: modelName,
+                      loadSeconds: DenoisingSession.seconds(since: start))
+    }
+}
+
+/// Checks that OpenBLAS can be loaded before any model work starts, so the failure is an error and
+/// not a trap in the first GEMM.
+enum BLASDiagnosticsCheck {
+    static func ensure() throws(PipelineError) {
+        do { try BLASDiagnostics.ensureAvailable() } catch { throw .tensor(error) }
+    }
+}

@@ -1,0 +1,63 @@
+import Schedulers
+
+/// The generation parameters as AUTOMATIC1111's web UI writes them into a PNG's `parameters` text
+/// chunk, so that existing tools (image viewers, civitai, the web UI's "PNG Info") read them:
+///
+/// ```
+/// a photo of a cat
+/// Negative prompt: blurry
+/// Steps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: sd15, RNG: CPU, Version: StableDiffusionSwift
+/// ```
+enum A1111Parameters {
+    /// The sampler's name in the web UI's vocabulary, and its schedule type.
+    static func samplerName(for scheduler: any SchedulerConfiguration) -> (sampler: String, schedule: String) {
+        switch scheduler {
+        case let dpm as DPMSolverMultistepScheduler.Configuration:
+            return ("DPM++ 2M", dpm.useKarrasSigmas ? "Karras" : "Automatic")
+        default:
+            let names = [
+                DDIMScheduler.Configuration.className: "DDIM",
+                PNDMScheduler.Configuration.className: "PLMS",
+                EulerDiscreteScheduler.Configuration.className: "Euler",
+                EulerAncestralDiscreteScheduler.Configuration.className: "Euler a",
+                LMSDiscreteScheduler.Configuration.className: "LMS",
+                HeunDiscreteScheduler.Configuration.className: "Heun",
+                DDPMScheduler.Configuration.className: "DDPM",
+                UniPCMultistepScheduler.Configuration.className: "UniPC",
+                LCMScheduler.Configuration.className: "LCM",
+            ]
+            return (names[scheduler.name] ?? scheduler.name, "Automatic")
+        }
+    }
+
+    /// The full text.
+    static func text(prompt: String, parameters: GenerationParameters, scheduler: any SchedulerConfiguration,
+                     steps: Int, seed: UInt64, width: Int, height: Int, modelName: String, randomName: String) -> String {
+        var lines = [prompt]
+        if !parameters.negativePrompt.isEmpty { lines.append("Negative prompt: \(parameters.negativePrompt)") }
+        let (sampler, schedule) = samplerName(for: scheduler)
+        var fields = [
+            ("Steps", "\(steps)"), ("Sampler", sampler), ("Schedule type", schedule),
+            ("CFG scale", format(parameters.guidanceScale)), ("Seed", "\(seed)"), ("Size", "\(width)x\(height)"),
+            ("Model", quoted(modelName)),
+        ]
+        if let clipSkip = parameters.clipSkip, clipSkip > 0 { fields.append(("Clip skip", "\(clipSkip + 1)")) }
+        if parameters.initImage != nil { fields.append(("Denoising strength", "\(parameters.strength)")) }
+        fields.append(("RNG", randomName == "torch" ? "CPU" : quoted(randomName)))
+        fields.append(("Version", "StableDiffusionSwift"))
+        lines.append(fields.map { "\($0.0): \($0.1)" }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+
+    /// `7.0` → "7", `7.5` → "7.5" (the web UI's style).
+    static func format(_ value: Float) -> String {
+        value == value.rounded() && abs(value) < 1e7 ? "\(Int(value))" : "\(value)"
+    }
+
+    /// Quotes a value containing the separators the web UI's parser splits on.
+    static func quoted(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == ":" || $0 == "\"" || $0 == "\n" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+    }
+}

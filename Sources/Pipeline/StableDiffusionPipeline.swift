@@ -1,0 +1,75 @@
+import Foundation
+
+/// Stable Diffusion text-to-image (and image-to-image), as diffusers' `StableDiffusionPipeline` and
+/// `StableDiffusionImg2ImgPipeline` run it: CLIP tokenizer → text encoder → a scheduler iterating the
+/// UNet with classifier-free guidance in latent space → VAE decoder → RGB8 images.
+///
+/// The pipeline is an immutable, `Sendable` value: load it once and serve concurrent requests; each
+/// generation gets its own scheduler and random source. Every component is a protocol, so an app can
+/// swap any of them (its own scheduler, text encoder, preview decoder).
+public struct StableDiffusionPipeline: Sendable {
+    /// Turns prompts into token ids.
+    public let tokenizer: any PromptTokenizer
+    /// Turns token ids into the UNet's conditioning.
+    public let textEncoder: any TextEncoding
+    /// The denoiser (the UNet).
+    public let noisePredictor: any NoisePredictor
+    /// Latents → images.
+    public let decoder: any LatentDecoding
+    /// Images → latents, for image-to-image; nil if the model has none.
+    public let encoder: (any LatentEncoding)?
+    /// The model's own scheduler, used when the parameters name none.
+    public let defaultScheduler: any SchedulerConfiguration
+    /// The model's scheduler options (betas, prediction type, …) that named schedulers are built from,
+    /// with diffusers' `from_config` semantics.
+    public let schedulerOptions: DiffusersSchedulerConfig
+    /// The default image side in pixels (UNet `sample_size` × the decoder's downsampling factor).
+    public let defaultImageSize: Int
+    /// A name for the model (the folder or file name), written into the PNG parameters.
+    public let modelName: String
+    /// Seconds it took to load the model (0 for pipelines assembled from components).
+    public let loadSeconds: Double
+
+    /// Assembles a pipeline from components.
+    ///
+    /// - Parameters:
+    ///   - tokenizer: Prompt tokenizer.
+    ///   - textEncoder: Text encoder; its `embeddingWidth` must be the UNet's cross-attention width.
+    ///   - noisePredictor: The denoiser.
+    ///   - decoder: Latent decoder.
+    ///   - encoder: Latent encoder for image-to-image, or nil.
+    ///   - schedulerOptions: The model's scheduler options; named schedulers are built from them.
+    ///   - defaultScheduler: The scheduler used when the parameters name none; nil builds the one
+    ///     `schedulerOptions` names (its `_class_name`).
+    ///   - defaultImageSize: Default image side in pixels.
+    ///   - modelName: Name for the PNG parameters.
+    ///   - loadSeconds: Load time to report in statistics.
+    /// - Throws: ``PipelineError/scheduler(_:)`` if no default scheduler can be built.
+    public init(tokenizer: any PromptTokenizer, textEncoder: any TextEncoding, noisePredictor: any NoisePredictor,
+                decoder: any LatentDecoding, encoder: (any LatentEncoding)?, schedulerOptions: DiffusersSchedulerConfig,
+                defaultScheduler: (any SchedulerConfiguration)? = nil, defaultImageSize: Int = 512,
+                modelName: String = "model", loadSeconds: Double = 0) throws(PipelineError) {
+        self.tokenizer = tokenizer
+        self.textEncoder = textEncoder
+        self.noisePredictor = noisePredictor
+        self.decoder = decoder
+        self.encoder = encoder
+        self.schedulerOptions = schedulerOptions
+        if let defaultScheduler {
+            self.defaultScheduler = defaultScheduler
+        } else {
+            do { self.defaultScheduler = try schedulerOptions.modelConfiguration() } catch { throw .scheduler(error) }
+        }
+        self.defaultImageSize = defaultImageSize
+        self.modelName = modelName
+        self.loadSeconds = loadSeconds
+    }
+
+    /// A scheduler by its CLI name (`ddim`, `pndm`, `euler`, `euler-a`, `lms`, `heun`, `dpm++2m`,
+    /// `dpm++2m-karras`, `ddpm`, `unipc`, `lcm`), built from the model's scheduler options.
+    ///
+    /// - Throws: ``PipelineError/scheduler(_:)`` for an unknown name or options it cannot use.
+    public func scheduler(named name: String) throws(PipelineError) -> any SchedulerConfiguration {
+        do { return try schedulerOptions.configuration(named: name) } catch { throw .scheduler(error) }
+    }
+}

@@ -198,7 +198,15 @@ def generate(root: pathlib.Path):
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():
         stale.unlink()
-    torch.set_num_threads(1)  # reproducible reductions
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # reductions in one order, whatever the machine
+    try:
+        write_runs(root, out)
+    finally:
+        torch.set_num_threads(threads)  # the generators after this one keep their setting
+
+
+def write_runs(root: pathlib.Path, out: pathlib.Path):
     manifest = {"prompt": PROMPT, "negative_prompt": NEGATIVE, "steps": STEPS, "cases": []}
     sources = [(model, False, txt2img_cases(model)) for model in MODELS]
     sources.append(("sd15-tiny", True, single_file_cases("sd15-tiny")))

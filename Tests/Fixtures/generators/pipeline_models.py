@@ -9,8 +9,8 @@ Writes under `root/pipeline/`:
   projections, per-block head counts, upcast attention, gelu text model, `!` as the pad token.
 - `sd15-tiny.safetensors` / `sd2-tiny.safetensors`: the same weights as single-file checkpoints in
   the original LDM / A1111 layout (`model.diffusion_model.`, `first_stage_model.`,
-  `cond_stage_model.transformer.text_model.` or OpenCLIP's `cond_stage_model.model.`), fp32 and fp16,
-  with the extra tensors real files carry (DDPM schedule buffers, `model_ema.decay`, CLIP
+  `cond_stage_model.transformer.text_model.` or OpenCLIP's `cond_stage_model.model.`), both in fp16
+  (the SD 1.x one rounded from the fp32 folder, as most shared SD 1.5 files are), with the extra tensors real files carry (DDPM schedule buffers, `model_ema.decay`, CLIP
   `position_ids`, OpenCLIP's unused last resblock, `text_projection`, `logit_scale`).
 - `ldm-keys-sd15.json` / `ldm-keys-sd21.json`: key names and shapes (no data) of real-size SD 1.5 and
   SD 2.1 checkpoints in both layouts, for testing the published-config key mapping.
@@ -23,7 +23,7 @@ scheduler config is the published file verbatim (keys it omits take the class de
 Every export is verified before it is kept: the folders load back with
 `StableDiffusionPipeline.from_pretrained`, and the single files with
 `StableDiffusionPipeline.from_single_file(file, config=folder)` give tensors bit-identical to the
-folder's, with no parameter missing. The LDM mapping is the inverse of diffusers'
+folder's (for the fp16 SD 1.x file: to the folder's rounded to fp16), with no parameter missing. The LDM mapping is the inverse of diffusers'
 `loaders/single_file_utils.py` conversion, checked against that conversion on the real-size configs.
 """
 import gzip
@@ -564,7 +564,7 @@ def verify_single_file(path, folder, dtype, states, family, text_layers):
 
 
 def build_pipeline(out, name, family, cfg, dtype, variant, scheduler_config, pad_token, name_or_path, seed,
-                   vocab, pairs):
+                   vocab, pairs, file_dtype):
     generator = seeded(seed)
     unet, vae, text = build_models(cfg, torch.float32)
     for module in (unet, vae, text):
@@ -575,11 +575,15 @@ def build_pipeline(out, name, family, cfg, dtype, variant, scheduler_config, pad
     save_folder(folder, unet, vae, text, scheduler_config, vocab, pairs, pad_token, name_or_path, variant)
     verify_folder(folder, variant, dtype, states, pad_token)
 
-    ldm = export_ldm(unet, vae, text, cfg, family, dtype, generator)
-    ldm = {k: v.contiguous() for k, v in ldm.items()}
+    ldm = export_ldm(unet, vae, text, cfg, family, file_dtype, generator)
+    # Model tensors in the file's dtype (the EMA counters keep theirs, as in real files).
+    ldm = {k: (v.to(file_dtype) if v.is_floating_point() and not k.startswith("model_ema.") else v).contiguous()
+           for k, v in ldm.items()}
     path = out / f"{name}.safetensors"
     save_file(ldm, str(path), metadata={"format": "pt"})
-    verify_single_file(path, folder, dtype, states, family, cfg["text"]["num_hidden_layers"])
+    rounded = {component: {k: v.to(file_dtype).to(v.dtype) for k, v in tensors.items()}
+               for component, tensors in states.items()}
+    verify_single_file(path, folder, dtype, rounded, family, cfg["text"]["num_hidden_layers"])
     return ldm
 
 
@@ -629,9 +633,9 @@ def generate(root: pathlib.Path):
     out.mkdir(parents=True, exist_ok=True)
     vocab, pairs = clip_vocabulary()
     build_pipeline(out, "sd15-tiny", "sd1", TINY["sd15"], torch.float32, None, SD15_SCHEDULER, "<|endoftext|>",
-                   "openai/clip-vit-large-patch14", 1501, vocab, pairs)
+                   "openai/clip-vit-large-patch14", 1501, vocab, pairs, file_dtype=torch.float16)
     build_pipeline(out, "sd2-tiny", "sd2", TINY["sd2"], torch.float16, "fp16", SD21_SCHEDULER, "!",
-                   "stabilityai/stable-diffusion-2", 2101, vocab, pairs)
+                   "stabilityai/stable-diffusion-2", 2101, vocab, pairs, file_dtype=torch.float16)
     for name, family in (("sd15", "sd1"), ("sd21", "sd2")):
         catalogue = key_catalogue(REAL[name], family)
         (out / f"ldm-keys-{name}.json").write_text(json.dumps(catalogue, separators=(",", ":")) + "\n")

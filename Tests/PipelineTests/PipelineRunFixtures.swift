@@ -26,8 +26,6 @@ struct PipelineRunCase: Codable, Sendable, CustomStringConvertible {
     var initImage: String?
     /// Whether `<name>/initial_latents` holds the starting latents.
     var fixedLatents: Bool
-    /// Whether the reference encoded the negative prompt with clip skip too (see the generator).
-    var negativeClipSkip: Bool
     var width: Int
     var height: Int
     /// The reference images under `pipeline_runs/`, one per generated image.
@@ -38,7 +36,7 @@ struct PipelineRunCase: Codable, Sendable, CustomStringConvertible {
     enum CodingKeys: String, CodingKey {
         case name, model, variant, kind, scheduler, seed, guidance, images, strength, width, height
         case singleFile = "single_file", clipSkip = "clip_skip", initImage = "init_image"
-        case fixedLatents = "fixed_latents", negativeClipSkip = "negative_clip_skip", imageFiles = "image_files"
+        case fixedLatents = "fixed_latents", imageFiles = "image_files"
     }
 }
 

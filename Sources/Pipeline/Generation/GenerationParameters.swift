@@ -29,9 +29,8 @@ public struct GenerationParameters: Sendable {
     /// they are multiplied by the scheduler's initial noise sigma. Nil draws them from the random source.
     public var initialLatents: Tensor?
     /// diffusers' `clip_skip`: nil or 0 uses the text encoder's last layer, 1 the penultimate, …
-    /// (A1111's "Clip skip" is this plus one). Applied to the negative prompt too, as A1111 does;
-    /// diffusers 0.42's `StableDiffusionPipeline` encodes the negative prompt with the last layer
-    /// whatever `clip_skip` is, so guided clip-skip runs differ from its plain call.
+    /// (A1111's "Clip skip" is this plus one). As in diffusers, it applies to the prompt only; the
+    /// negative prompt is always encoded with the last layer.
     public var clipSkip: Int?
     /// Image-to-image: the image to start from; its size must equal the output size.
     public var initImage: RGBImage?

@@ -19,9 +19,13 @@ extension StableDiffusionPipeline {
         let empty = tokenizer.inputIDs(for: "")
         positive += Array(repeating: empty, count: windows - positive.count)
         if guided { negative += Array(repeating: empty, count: windows - negative.count) }
-        let encoded = try attributing(to: "text encoder") {
-            try textEncoder.encode(tokenIDs: negative + positive, clipSkip: clipSkip)
+        // diffusers applies clip skip to the prompt only; the negative prompt uses the last layer.
+        let batches = clipSkip.map { _ in [(negative, nil), (positive, clipSkip)] } ?? [(negative + positive, nil)]
+        var parts: [Tensor] = []
+        for (ids, skip) in batches where !ids.isEmpty {
+            parts.append(try attributing(to: "text encoder") { try textEncoder.encode(tokenIDs: ids, clipSkip: skip) })
         }
+        let encoded = try attributing(to: "pipeline") { try parts.count == 1 ? parts[0] : Tensor.concatenate(parts, axis: 0) }
         guard encoded.rank == 3, encoded.shape[0] == negative.count + positive.count else {
             throw .component(name: "text encoder", message: "returned shape \(encoded.shape) for \(negative.count + positive.count) windows")
         }

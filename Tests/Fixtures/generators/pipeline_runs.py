@@ -17,12 +17,8 @@ Cases (the manifest `pipeline_runs/cases.json` lists them with every parameter):
   init image, seeded (the VAE posterior sample, then the added noise, from the one generator).
 
 diffusers 0.42.1 applies `clip_skip` to the prompt only: the negative prompt is always encoded with the
-last layer (`encode_prompt`'s negative branch takes `text_encoder(...)[0]`). The Swift pipeline applies
-clip skip to both, as AUTOMATIC1111 does (and as diffusers' own SDXL fix does); the guided clip-skip case
-is therefore run with the negative embeddings passed in, encoded by diffusers' own `encode_prompt`
-with the same `clip_skip` (`"negative_clip_skip": true` in the manifest). An unguided clip-skip case
-exercises the plain diffusers call. (With transformers 5, diffusers' clip-skip branch needs an alias,
-see `generate`.)
+last layer (`encode_prompt`'s negative branch takes `text_encoder(...)[0]`); the Swift pipeline does the
+same. (With transformers 5, diffusers' clip-skip branch needs an alias, see `generate`.)
 
 Files: `cases.json`; `<model>.safetensors` with `<case>/latents` (the final latents, float32) and,
 for the fixed-latent cases, `<case>/initial_latents`; `<case>.png` (one image) or `<case>-<i>.png`;
@@ -132,22 +128,12 @@ def txt2img_cases(model):
     return cases
 
 
-def encode(pipe, text, clip_skip):
-    embeds, _ = pipe.encode_prompt(text, "cpu", 1, False, clip_skip=clip_skip)
-    return embeds
-
-
 def run_case(pipe, img2img, default, case, latent_shape, init, tensors):
     images = case.get("images", 1)
     guidance = case.get("guidance", GUIDANCE)
     clip_skip = case.get("clip_skip")
     kwargs = dict(num_inference_steps=STEPS, guidance_scale=guidance, num_images_per_prompt=images)
-    if clip_skip is not None and guidance > 1:
-        # See the module docstring: both prompts encoded with clip skip, as the Swift pipeline does.
-        kwargs.update(prompt_embeds=encode(pipe, PROMPT, clip_skip), negative_prompt_embeds=encode(pipe, NEGATIVE, clip_skip))
-        case["negative_clip_skip"] = True
-    else:
-        kwargs.update(prompt=PROMPT, negative_prompt=NEGATIVE, clip_skip=clip_skip)
+    kwargs.update(prompt=PROMPT, negative_prompt=NEGATIVE, clip_skip=clip_skip)
     target = img2img if case["kind"] == "img2img" else pipe
     target.scheduler = scheduler_for(default, case["scheduler"])
     if case["kind"] == "img2img":
@@ -233,7 +219,7 @@ def write_runs(root: pathlib.Path, out: pathlib.Path):
             entry = dict(model=model, variant=variant, single_file=single_file, guidance=case.get("guidance", GUIDANCE),
                          images=case.get("images", 1), clip_skip=case.get("clip_skip"),
                          strength=case.get("strength"), init_image=init_name if case["kind"] == "img2img" else None,
-                         image_files=files, negative_clip_skip=case.get("negative_clip_skip", False),
+                         image_files=files,
                          fixed_latents=case.get("fixed_latents", False), width=pictures[0].width,
                          height=pictures[0].height,
                          **{k: case[k] for k in ("name", "kind", "scheduler", "seed")})

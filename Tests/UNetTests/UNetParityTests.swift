@@ -30,6 +30,17 @@ struct UNetParityTests {
         try Self.check(model, cases: "unet/sd2_cases.safetensors", index: caseIndex)
     }
 
+    /// Every supported non-default option at once (two levels, per-level layer and transformer depths,
+    /// centred input, sin-first embedding with shift 1, right/bottom-padded downsampling, custom time
+    /// embedding width, 1×1 `conv_in`, 5×5 `conv_out`, 3 output channels), on [2,4,9,7] latents with
+    /// 7 text tokens and t=333.3 (not exact in float32: rounded the same way on both sides).
+    @Test("Model with every supported option")
+    func allOptions() throws {
+        let model = try UNet2DConditionModel(folder: Fixtures.path("unet/options_tiny"))
+        #expect(model.configuration.layersPerBlock == [1, 2] && model.configuration.downsamplePadding == 0)
+        try Self.check(model, cases: "unet/options_cases.safetensors", index: 0)
+    }
+
     /// Through the protocol the pipeline uses, to pin the conformance to the same computation.
     @Test("Prediction through `any NoisePredictor`")
     func throughProtocol() throws {

@@ -8,6 +8,10 @@ Writes under `unet/`:
   cross-attention width 64), saved in float16 with `variant="fp16"`.
 - `sd1_cases.safetensors`, `sd2_cases.safetensors`: per case `latents_N`, `text_N`, `output_N`,
   and `timesteps` (one per case, all exact in float32).
+- `options_tiny/` + `options_cases.safetensors`: a two-level model setting every non-default option
+  this implementation supports (per-level layer and transformer depths, centred input, sin-first
+  embedding with shift 1, right/bottom-padded downsampling, a custom time-embedding width, 1×1 and
+  5×5 input/output convolutions, `act_fn="swish"`), on odd-sided latents.
 - `timestep_embedding.safetensors`: diffusers' `get_timestep_embedding` for a few timesteps and
   both `flip_sin_to_cos` / `freq_shift` settings.
 
@@ -58,6 +62,30 @@ SD2_CONFIG = dict(
     freq_shift=0,
 )
 
+OPTIONS_CONFIG = dict(
+    sample_size=8,
+    in_channels=4,
+    out_channels=3,
+    center_input_sample=True,
+    flip_sin_to_cos=False,
+    freq_shift=1,
+    down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+    up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+    block_out_channels=(8, 16),
+    layers_per_block=[1, 2],
+    transformer_layers_per_block=[2, 1],
+    downsample_padding=0,
+    act_fn="swish",
+    cross_attention_dim=24,
+    attention_head_dim=[2, 4],
+    use_linear_projection=True,
+    norm_num_groups=4,
+    norm_eps=1e-6,
+    time_embedding_dim=48,
+    conv_in_kernel=1,
+    conv_out_kernel=5,
+)
+
 # (latent shape, text length, timestep). Timesteps cover an integer, a fractional value (Euler-style
 # schedulers) and 0; shapes cover square, non-square, sides not divisible by 8, and an odd side.
 SD1_CASES = [
@@ -70,6 +98,10 @@ SD2_CASES = [
     ([2, 4, 16, 16], 77, 981),
     ([2, 4, 16, 24], 77, 250.5),
     ([2, 4, 13, 10], 77, 1),
+]
+# 333.3 is not exact in float32: both sides round it the same way (diffusers calls `.float()`).
+OPTIONS_CASES = [
+    ([2, 4, 9, 7], 7, 333.3),
 ]
 
 
@@ -138,9 +170,14 @@ def generate(root: pathlib.Path) -> None:
     sd2 = sd2.float()  # the fp16-rounded weights, widened: what the Swift side computes with
     record_cases(sd2, SD2_CASES, SD2_CONFIG["cross_attention_dim"], seed=12, path=out / "sd2_cases.safetensors")
 
+    options = build(OPTIONS_CONFIG, seed=3)
+    options.save_pretrained(out / "options_tiny", safe_serialization=True)
+    record_cases(options, OPTIONS_CASES, OPTIONS_CONFIG["cross_attention_dim"], seed=13,
+                 path=out / "options_cases.safetensors")
+
     record_timestep_embeddings(out / "timestep_embedding.safetensors")
 
-    for folder in ("sd1_tiny", "sd2_tiny"):
+    for folder in ("sd1_tiny", "sd2_tiny", "options_tiny"):
         config = json.loads((out / folder / "config.json").read_text())
         print(f"  {folder}: {sum(p.stat().st_size for p in (out / folder).iterdir())} bytes, "
               f"blocks {config['block_out_channels']}, heads {config['attention_head_dim']}")

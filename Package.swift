@@ -58,7 +58,7 @@ let package = Package(
         // (Documentation/CustomScheduler.md).
         .executableTarget(
             name: "CustomScheduler",
-            dependencies: ["Schedulers"],
+            dependencies: ["StableDiffusion"],
             path: "Examples/CustomScheduler",
             swiftSettings: strictSwift6),
         // Shared by the test targets: fixture paths, tolerance checks, the scheduler conformance

@@ -1,5 +1,5 @@
 import Foundation
-import Schedulers
+import StableDiffusion
 
 // Runs the denoising loop the pipeline runs, on any SchedulerConfiguration, with a stand-in "model"
 // that knows the clean sample (an oracle noise predictor). A correct scheduler then lands on the
@@ -70,6 +70,19 @@ do {
     let edited = try generate(with: QuadraticDDIMConfiguration(), steps: 12, clean: clean,
                               imageToImage: (start: clean * 0.5, strength: 0.5))
     print("QuadraticDDIM image-to-image: max |result − clean| = \(maxDifference(edited, clean))")
+
+    // With a model folder or checkpoint as the argument, the same scheduler drives a real pipeline:
+    //     swift run CustomScheduler Tests/Fixtures/pipeline/sd15-tiny
+    if CommandLine.arguments.count > 1 {
+        let pipeline = try StableDiffusionPipeline(contentsOf: CommandLine.arguments[1])
+        var parameters = GenerationParameters()
+        parameters.scheduler = QuadraticDDIMConfiguration()
+        parameters.steps = 12
+        parameters.seed = 42
+        let result = try pipeline.generate(prompt: "an astronaut riding a horse", parameters: parameters)
+        try result.images[0].writePNG(to: "quadratic-ddim.png", text: [("parameters", result.parametersText)])
+        print("wrote quadratic-ddim.png with \(result.statistics.stepSeconds.count) QuadraticDDIM steps")
+    }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

@@ -1,0 +1,1 @@
+../../Examples/CustomScheduler/QuadraticDDIM.swift

@@ -44,6 +44,11 @@ struct PipelineParityTests {
             #expect(cases.contains { $0.model == model && $0.clipSkip == 1 })
         }
         #expect(cases.contains { $0.singleFile })
+        // SD-Turbo from its folder as published: its own scheduler, 1 and 4 steps, no guidance, img2img.
+        let turbo = cases.filter { $0.model == "sdturbo-tiny" }
+        #expect(Set(turbo.compactMap(\.steps)) == [1, 4, 2])
+        #expect(turbo.allSatisfy { $0.guidance == 0 && $0.scheduler == nil })
+        #expect(turbo.contains { $0.kind == "img2img" })
     }
 
     @Test("Final latents and pixels match diffusers", arguments: PipelineRunFixtures.cases)

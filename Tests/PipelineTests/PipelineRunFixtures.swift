@@ -7,7 +7,7 @@ import _TestSupport
 /// (an entry of `pipeline_runs/cases.json`).
 struct PipelineRunCase: Codable, Sendable, CustomStringConvertible {
     var name: String
-    /// `sd15-tiny` or `sd2-tiny`.
+    /// `sd15-tiny`, `sd2-tiny` or `sdturbo-tiny` (SD-Turbo's layout on sd2-tiny's weights).
     var model: String
     /// The weight variant the folder was loaded with (`fp16` for sd2-tiny).
     var variant: String?
@@ -21,6 +21,8 @@ struct PipelineRunCase: Codable, Sendable, CustomStringConvertible {
     var guidance: Float
     var images: Int
     var clipSkip: Int?
+    /// The step count when it is not the manifest's.
+    var steps: Int?
     var strength: Double?
     /// The img2img input under `pipeline_runs/`.
     var initImage: String?
@@ -34,7 +36,7 @@ struct PipelineRunCase: Codable, Sendable, CustomStringConvertible {
     var description: String { name }
 
     enum CodingKeys: String, CodingKey {
-        case name, model, variant, kind, scheduler, seed, guidance, images, strength, width, height
+        case name, model, variant, kind, scheduler, seed, guidance, images, strength, width, height, steps
         case singleFile = "single_file", clipSkip = "clip_skip", initImage = "init_image"
         case fixedLatents = "fixed_latents", imageFiles = "image_files"
     }
@@ -71,6 +73,10 @@ enum PipelineRunFixtures {
     static let sd2Folder = Result { () throws(PipelineError) in
         try StableDiffusionPipeline(contentsOf: Fixtures.path("pipeline/sd2-tiny"), options: LoadOptions(variant: "fp16"))
     }
+    /// SD-Turbo's folder as published (loaded with default options, as a user would).
+    static let turboFolder = Result { () throws(PipelineError) in
+        try StableDiffusionPipeline(contentsOf: Fixtures.path("pipeline/sdturbo-tiny"))
+    }
     static let sd15SingleFile = Result { () throws(PipelineError) in
         try StableDiffusionPipeline(contentsOf: Fixtures.path("pipeline/sd15-tiny.safetensors"),
                                     options: LoadOptions(configFolder: Fixtures.path("pipeline/sd15-tiny")))
@@ -89,6 +95,7 @@ enum PipelineRunFixtures {
         case ("sd15-tiny", true): return try sd15SingleFile.get()
         case ("sd2-tiny", false): return try sd2Folder.get()
         case ("sd2-tiny", true): return try sd2SingleFile.get()
+        case ("sdturbo-tiny", false): return try turboFolder.get()
         default: throw UnknownModel(name: run.model)
         }
     }
@@ -101,7 +108,7 @@ enum PipelineRunFixtures {
     /// The generation parameters that reproduce a case.
     static func parameters(for run: PipelineRunCase, on pipeline: StableDiffusionPipeline) throws -> GenerationParameters {
         let manifest = try manifest.get()
-        var parameters = GenerationParameters(negativePrompt: manifest.negativePrompt, steps: manifest.steps,
+        var parameters = GenerationParameters(negativePrompt: manifest.negativePrompt, steps: run.steps ?? manifest.steps,
                                               guidanceScale: run.guidance, seed: run.seed)
         parameters.randomSource = .torch
         parameters.numberOfImages = run.images

@@ -628,6 +628,31 @@ def key_catalogue(cfg, family):
 # ---------------------------------------------------------------------------------------------
 
 
+# stabilityai/sd-turbo's scheduler/scheduler_config.json as published.
+SD_TURBO_SCHEDULER = {
+    "_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.24.0.dev0", "beta_end": 0.012,
+    "beta_schedule": "scaled_linear", "beta_start": 0.00085, "clip_sample": False, "interpolation_type": "linear",
+    "num_train_timesteps": 1000, "prediction_type": "epsilon", "sample_max_value": 1.0, "set_alpha_to_one": False,
+    "skip_prk_steps": True, "steps_offset": 1, "timestep_spacing": "trailing", "timestep_type": "discrete",
+    "trained_betas": None, "use_karras_sigmas": False,
+}
+
+
+def build_turbo_folder(out):
+    """`sdturbo-tiny/`: SD-Turbo's published layout (SD 2.1 architecture, Euler with trailing timesteps,
+    epsilon prediction) on sd2-tiny's weights, which its component folders link to instead of copying."""
+    folder = out / "sdturbo-tiny"
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "scheduler").mkdir(parents=True)
+    for component in ("text_encoder", "tokenizer", "unet", "vae"):
+        (folder / component).symlink_to(pathlib.Path("..") / "sd2-tiny" / component)
+    index = json.loads((out / "sd2-tiny" / "model_index.json").read_text())
+    index["scheduler"] = ["diffusers", "EulerDiscreteScheduler"]
+    (folder / "model_index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    (folder / "scheduler" / "scheduler_config.json").write_text(json.dumps(SD_TURBO_SCHEDULER, indent=2, sort_keys=True) + "\n")
+
+
 def generate(root: pathlib.Path):
     out = root / "pipeline"
     out.mkdir(parents=True, exist_ok=True)
@@ -639,3 +664,4 @@ def generate(root: pathlib.Path):
     for name, family in (("sd15", "sd1"), ("sd21", "sd2")):
         catalogue = key_catalogue(REAL[name], family)
         (out / f"ldm-keys-{name}.json").write_text(json.dumps(catalogue, separators=(",", ":")) + "\n")
+    build_turbo_folder(out)

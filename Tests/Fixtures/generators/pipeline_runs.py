@@ -73,6 +73,7 @@ MODELS = {
     # name -> (from_pretrained variant, init image side)
     "sd15-tiny": (None, 64),
     "sd2-tiny": ("fp16", 32),
+    "sdturbo-tiny": ("fp16", 32),  # SD-Turbo's published layout and scheduler on sd2-tiny's weights
 }
 
 PROMPT = "a photo of an astronaut riding a horse on mars"
@@ -132,7 +133,7 @@ def run_case(pipe, img2img, default, case, latent_shape, init, tensors):
     images = case.get("images", 1)
     guidance = case.get("guidance", GUIDANCE)
     clip_skip = case.get("clip_skip")
-    kwargs = dict(num_inference_steps=STEPS, guidance_scale=guidance, num_images_per_prompt=images)
+    kwargs = dict(num_inference_steps=case.get("steps", STEPS), guidance_scale=guidance, num_images_per_prompt=images)
     kwargs.update(prompt=PROMPT, negative_prompt=NEGATIVE, clip_skip=clip_skip)
     target = img2img if case["kind"] == "img2img" else pipe
     target.scheduler = scheduler_for(default, case["scheduler"])
@@ -169,6 +170,16 @@ def load(root, model, variant, single_file):
     return pipe
 
 
+def turbo_cases(model):
+    """SD-Turbo as published: its own scheduler (Euler, trailing timesteps), 1–4 steps, no guidance."""
+    return [
+        dict(name=f"turbo-{model}-1step", kind="txt2img", scheduler=None, seed=SEED, guidance=0.0, steps=1),
+        dict(name=f"turbo-{model}-4steps", kind="txt2img", scheduler=None, seed=SEED + 3, guidance=0.0, steps=4),
+        dict(name=f"turbo-{model}-img2img", kind="img2img", scheduler=None, seed=SEED, guidance=0.0, steps=2,
+             strength=0.5),
+    ]
+
+
 def single_file_cases(model):
     """The fp16 SD 1.x file loaded with the fp32 folder's configs computes from fp16-rounded weights,
     so it gets its own reference runs (diffusers' `from_single_file(file, config=folder)`)."""
@@ -194,7 +205,8 @@ def generate(root: pathlib.Path):
 
 def write_runs(root: pathlib.Path, out: pathlib.Path):
     manifest = {"prompt": PROMPT, "negative_prompt": NEGATIVE, "steps": STEPS, "cases": []}
-    sources = [(model, False, txt2img_cases(model)) for model in MODELS]
+    sources = [(model, False, turbo_cases(model) if model.startswith("sdturbo") else txt2img_cases(model))
+               for model in MODELS]
     sources.append(("sd15-tiny", True, single_file_cases("sd15-tiny")))
     tensors_by_model = {model: {} for model in MODELS}
     for model, single_file, cases in sources:
@@ -217,7 +229,7 @@ def write_runs(root: pathlib.Path, out: pathlib.Path):
             for picture, file in zip(pictures, files):
                 picture.save(out / file)
             entry = dict(model=model, variant=variant, single_file=single_file, guidance=case.get("guidance", GUIDANCE),
-                         images=case.get("images", 1), clip_skip=case.get("clip_skip"),
+                         images=case.get("images", 1), clip_skip=case.get("clip_skip"), steps=case.get("steps"),
                          strength=case.get("strength"), init_image=init_name if case["kind"] == "img2img" else None,
                          image_files=files,
                          fixed_latents=case.get("fixed_latents", False), width=pictures[0].width,

@@ -43,46 +43,43 @@ extension StableDiffusionPipeline {
 
     private init(singleFile path: String, options: LoadOptions, start: DispatchTime) throws(PipelineError) {
         let configFolder = options.configFolder.map { URL(fileURLWithPath: $0) }
+        // With a config folder, its component configurations decide both the key mapping and the models.
+        let folderConfigurations: (unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration)?
         let layout: SingleFileLayout?
-        do { layout = try configFolder.map { (folder) throws(SingleFileError) in try SingleFileLayout(diffusersFolder: folder.path) } } catch {
+        do {
+            folderConfigurations = try configFolder.map { (folder) throws(SingleFileError) in
+                try SingleFileLayout.componentConfigurations(diffusersFolder: folder.path)
+            }
+            layout = try folderConfigurations.map { (configurations) throws(SingleFileError) in
+                try SingleFileLayout(unet: configurations.unet, vae: configurations.vae, textEncoder: configurations.textEncoder)
+            }
+        } catch {
             throw .singleFile(error)
         }
         let checkpoint: SingleFileCheckpoint
         do { checkpoint = try SingleFileCheckpoint(path: path, layout: layout) } catch { throw .singleFile(error) }
         let isV1 = checkpoint.family == .stableDiffusion1
         let tokenizer: any PromptTokenizer
-        let unetConfiguration: UNetConfiguration
-        let vaeConfiguration: AutoencoderKLConfiguration
-        let textConfiguration: CLIPTextConfiguration
+        let configurations: (unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration)
         let schedulerOptions: DiffusersSchedulerConfig
-        if let configFolder {
+        if let configFolder, let folderConfigurations {
             tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer(folder: configFolder.appendingPathComponent("tokenizer")) }
-            unetConfiguration = try attributing(to: "UNet") {
-                try UNetConfiguration(contentsOf: configFolder.appendingPathComponent("unet/config.json").path)
-            }
-            vaeConfiguration = try attributing(to: "VAE") {
-                try AutoencoderKLConfiguration(contentsOf: configFolder.appendingPathComponent("vae/config.json"))
-            }
-            textConfiguration = try attributing(to: "text encoder") {
-                try CLIPTextConfiguration(contentsOf: configFolder.appendingPathComponent("text_encoder/config.json"))
-            }
+            configurations = folderConfigurations
             schedulerOptions = try DiffusersFolder.schedulerOptions(configFolder)
         } else {
             let vPrediction = checkpoint.prediction.kind == .vPrediction
             tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer.bundled(padding: isV1 ? .endOfText : .exclamationMark) }
             var unet = isV1 ? UNetConfiguration.sd15 : UNetConfiguration.sd21
             if !isV1 && !vPrediction { unet.sampleSize = 64 }  // SD 2.x base models are 512²
-            unetConfiguration = unet
-            vaeConfiguration = isV1 ? .sd15 : .sd21
-            textConfiguration = isV1 ? .sd15 : .sd21
+            configurations = (unet, isV1 ? .sd15 : .sd21, isV1 ? .sd15 : .sd21)
             schedulerOptions = try attributing(to: "scheduler") {
                 try PublishedSchedulers.options(isV1 ? PublishedSchedulers.sd15
                                                 : PublishedSchedulers.sd2(predictionType: vPrediction ? "v_prediction" : "epsilon"))
             }
         }
         let components = try DiffusersFolder.buildComponents(
-            unet: (unetConfiguration, checkpoint.unet), vae: (vaeConfiguration, checkpoint.vae),
-            textEncoder: (textConfiguration, checkpoint.textEncoder), tiling: options.vaeTiling)
+            unet: (configurations.unet, checkpoint.unet), vae: (configurations.vae, checkpoint.vae),
+            textEncoder: (configurations.textEncoder, checkpoint.textEncoder), tiling: options.vaeTiling)
         try self.init(tokenizer: tokenizer, components: components, schedulerOptions: schedulerOptions,
                       modelName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, start: start)
     }

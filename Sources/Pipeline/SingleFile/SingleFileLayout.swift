@@ -97,25 +97,16 @@ public struct SingleFileLayout: Sendable, Equatable {
         self.textEncoder = textEncoder
     }
 
-    /// Stable Diffusion 1.5 as published (`stable-diffusion-v1-5/stable-diffusion-v1-5`): four UNet
-    /// blocks (three with cross-attention), two layers each, one transformer block, convolutional
-    /// projections; four VAE blocks of two layers; CLIP ViT-L/14 with 12 layers.
-    public static let sd15 = SingleFileLayout(
-        unet: UNetLayout(downBlocks: [.crossAttention, .crossAttention, .crossAttention, .plain],
-                         upBlocks: [.plain, .crossAttention, .crossAttention, .crossAttention],
-                         layersPerBlock: 2, transformerLayersPerBlock: [1, 1, 1, 1], useLinearProjection: false),
-        vae: VAELayout(blockCount: 4, layersPerBlock: 2),
-        textEncoder: TextEncoderLayout(layerCount: 12))
+    /// Stable Diffusion 1.5 as published (`stable-diffusion-v1-5/stable-diffusion-v1-5`), derived from
+    /// the components' `.sd15` configurations: four UNet blocks (three with cross-attention), two
+    /// layers each, one transformer block, convolutional projections; four VAE blocks of two layers;
+    /// CLIP ViT-L/14 with 12 layers.
+    public static let sd15 = SingleFileLayout(derivedFrom: .sd15, vae: .sd15, textEncoder: .sd15)
 
     /// Stable Diffusion 2.1 as published (`stabilityai/stable-diffusion-2-1`, and 2.0 / 2.1-base /
-    /// SD-Turbo, which share the structure): the SD 1.5 block structure with linear projections, and
-    /// OpenCLIP ViT-H/14's first 23 layers.
-    public static let sd21 = SingleFileLayout(
-        unet: UNetLayout(downBlocks: [.crossAttention, .crossAttention, .crossAttention, .plain],
-                         upBlocks: [.plain, .crossAttention, .crossAttention, .crossAttention],
-                         layersPerBlock: 2, transformerLayersPerBlock: [1, 1, 1, 1], useLinearProjection: true),
-        vae: VAELayout(blockCount: 4, layersPerBlock: 2),
-        textEncoder: TextEncoderLayout(layerCount: 23))
+    /// SD-Turbo, which share the structure), derived from the components' `.sd21` configurations: the
+    /// SD 1.5 block structure with linear projections, and OpenCLIP ViT-H/14's first 23 layers.
+    public static let sd21 = SingleFileLayout(derivedFrom: .sd21, vae: .sd21, textEncoder: .sd21)
 
     /// The published layout of a family: ``sd15`` for SD 1.x, ``sd21`` for SD 2.x.
     public static func preset(for family: SingleFileFamily) -> SingleFileLayout {

@@ -12,7 +12,7 @@ struct TokenizeCommand: ParsableCommand {
             prints one JSON array holding the id array of each prompt, in order.
             """)
 
-    @Option(name: .long, help: "A diffusers model folder (its tokenizer/ subfolder is used) or a tokenizer folder.")
+    @Option(name: .long, help: "A diffusers model folder (its tokenizer/ subfolder is used), a tokenizer folder, or a single-file checkpoint (bundled CLIP vocabulary).")
     var model: String
 
     @Option(name: .long, help: "A JSON file holding an array of prompts.")
@@ -28,18 +28,31 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = URL(fileURLWithPath: model)
-        let tokenizerFolder = folder.appendingPathComponent("tokenizer")
-        var isDirectory: ObjCBool = false
-        let useSubfolder = FileManager.default.fileExists(atPath: tokenizerFolder.path, isDirectory: &isDirectory)
-            && isDirectory.boolValue
-        let tokenizer = try CLIPTokenizer(folder: useSubfolder ? tokenizerFolder : folder)
+        let tokenizer = try Self.tokenizer(for: model)
         if let prompt {
             print(Self.json(tokenizer.inputIDs(for: prompt)))
         } else if let promptsFile {
             let prompts = try Self.readPrompts(promptsFile)
             print("[" + prompts.map { Self.json(tokenizer.inputIDs(for: $0)) }.joined(separator: ",") + "]")
         }
+    }
+
+    /// The tokenizer of a diffusers folder (its `tokenizer/`), a tokenizer folder, or — for a
+    /// single-file checkpoint, which holds none — the bundled CLIP vocabulary with the family's padding.
+    private static func tokenizer(for model: String) throws -> CLIPTokenizer {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) else {
+            throw CommandError("no model folder or checkpoint file at \(model)")
+        }
+        guard isDirectory.boolValue else {
+            let family = try SingleFileCheckpoint.detectFamily(path: model)
+            return try CLIPTokenizer.bundled(padding: family == .stableDiffusion1 ? .endOfText : .exclamationMark)
+        }
+        let folder = URL(fileURLWithPath: model)
+        let tokenizerFolder = folder.appendingPathComponent("tokenizer")
+        let useSubfolder = FileManager.default.fileExists(atPath: tokenizerFolder.path, isDirectory: &isDirectory)
+            && isDirectory.boolValue
+        return try CLIPTokenizer(folder: useSubfolder ? tokenizerFolder : folder)
     }
 
     private static func json(_ ids: [Int]) -> String {

@@ -54,10 +54,8 @@ extension CLIPTextModel {
             throw .fileNotFound(folder: folder.path, tried: ["config.json"])
         }
         let configuration = try CLIPTextConfiguration(contentsOf: configurationURL)
-        let candidates = variant.map { ["model.\($0).safetensors"] } ?? ["model.safetensors", "model.fp16.safetensors"]
-        guard let file = candidates.map({ folder.appendingPathComponent($0) })
-            .first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw .fileNotFound(folder: folder.path, tried: candidates)
+        guard let file = WeightFile.locate(in: folder, baseName: "model", variant: variant) else {
+            throw .fileNotFound(folder: folder.path, tried: WeightFile.candidates(baseName: "model", variant: variant))
         }
         let source: SafetensorsWeightSource
         do { source = try SafetensorsWeightSource(path: file.path) } catch { throw .weights(error) }

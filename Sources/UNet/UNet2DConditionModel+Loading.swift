@@ -1,12 +1,6 @@
 import Foundation
 
 extension UNet2DConditionModel {
-    /// The weight file name diffusers writes for a variant (`nil` → `diffusion_pytorch_model.safetensors`,
-    /// `"fp16"` → `diffusion_pytorch_model.fp16.safetensors`).
-    public static func weightsFileName(variant: String?) -> String {
-        variant.map { "diffusion_pytorch_model.\($0).safetensors" } ?? "diffusion_pytorch_model.safetensors"
-    }
-
     /// Loads a diffusers UNet folder (`unet/` of a pipeline): `config.json` plus the safetensors
     /// weights, strictly (a missing, misshapen or unused tensor is an error). Float16 and bfloat16
     /// weights are widened to float32.
@@ -22,15 +16,11 @@ extension UNet2DConditionModel {
     public init(folder: String, variant: String? = nil) throws(UNetError) {
         let directory = URL(fileURLWithPath: folder)
         let configuration = try UNetConfiguration(contentsOf: directory.appendingPathComponent("config.json").path)
-        let candidates = variant == nil ? [Self.weightsFileName(variant: nil), Self.weightsFileName(variant: "fp16")]
-            : [Self.weightsFileName(variant: variant)]
-        guard let file = candidates.first(where: {
-            FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
-        }) else {
-            throw .weightsNotFound(folder: folder, candidates: candidates)
+        guard let file = WeightFile.locate(in: directory, baseName: "diffusion_pytorch_model", variant: variant) else {
+            throw .weightsNotFound(folder: folder, candidates: WeightFile.candidates(baseName: "diffusion_pytorch_model", variant: variant))
         }
         let source: SafetensorsWeightSource
-        do { source = try SafetensorsWeightSource(path: directory.appendingPathComponent(file).path) } catch {
+        do { source = try SafetensorsWeightSource(path: file.path) } catch {
             throw .weights(error)
         }
         try self.init(configuration: configuration, source: source)

@@ -2,12 +2,6 @@ import Foundation
 
 /// A diffusers VAE folder opened for loading: its configuration and a strict loader over its weights.
 struct VAEModelFolder {
-    /// diffusers' weights file name.
-    static let weightsFile = "diffusion_pytorch_model.safetensors"
-
-    /// `diffusion_pytorch_model.<variant>.safetensors`, diffusers' variant naming.
-    static func variantFile(_ variant: String) -> String { "diffusion_pytorch_model.\(variant).safetensors" }
-
     let configuration: AutoencoderKLConfiguration
     let loader: WeightLoader
 
@@ -19,12 +13,11 @@ struct VAEModelFolder {
     ///     variant's file only.
     init(directory: URL, variant: String?) throws(VAEError) {
         configuration = try AutoencoderKLConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
-        let candidates = variant.map { [Self.variantFile($0)] } ?? [Self.weightsFile, Self.variantFile("fp16")]
-        let files = FileManager.default
-        guard let name = candidates.first(where: { files.fileExists(atPath: directory.appendingPathComponent($0).path) }) else {
-            throw .weightsNotFound(directory: directory.path, lookedFor: candidates)
+        guard let file = WeightFile.locate(in: directory, baseName: "diffusion_pytorch_model", variant: variant) else {
+            throw .weightsNotFound(directory: directory.path,
+                                   lookedFor: WeightFile.candidates(baseName: "diffusion_pytorch_model", variant: variant))
         }
-        let path = directory.appendingPathComponent(name).path
+        let path = file.path
         loader = WeightLoader(source: try wrappingTensorErrors { () throws(TensorError) in
             try SafetensorsWeightSource(path: path)
         })

@@ -81,7 +81,7 @@ struct UNetLoadingTests {
 
     @Test("Weight files: the variant is honoured, the fp16 file is the fallback, absence is an error")
     func weightFiles() throws {
-        #expect(UNet2DConditionModel.weightsFileName(variant: "fp16") == "diffusion_pytorch_model.fp16.safetensors")
+        #expect(WeightFile.candidates(baseName: "diffusion_pytorch_model", variant: "fp16") == ["diffusion_pytorch_model.fp16.safetensors"])
         // The SD 2.x fixture holds only the fp16 file: found without naming the variant.
         let sd2 = try UNet2DConditionModel(folder: Fixtures.path("unet/sd2_tiny"))
         #expect(sd2.configuration.attentionHeads == [2, 4, 4, 4])

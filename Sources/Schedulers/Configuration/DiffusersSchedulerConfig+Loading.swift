@@ -23,6 +23,11 @@ extension DiffusersSchedulerConfig {
     ///   - path: Where it came from, for error messages.
     /// - Throws: ``SchedulerError/invalidConfigFile(path:reason:)`` if it is not a valid configuration.
     public init(jsonData: Data, path: String = "scheduler_config.json") throws(SchedulerError) {
+        // Foundation's JSON5 scanner traps on invalid UTF-8 in an unquoted key instead of throwing
+        // (found by fuzzing, swift-foundation 6.3), so the text is checked first.
+        guard String(data: jsonData, encoding: .utf8) != nil else {
+            throw .invalidConfigFile(path: path, reason: "not UTF-8 text")
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         do {

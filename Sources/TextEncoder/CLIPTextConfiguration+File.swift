@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 extension CLIPTextConfiguration {
     /// Reads and validates a transformers `config.json`.
@@ -30,7 +31,7 @@ extension CLIPTextConfiguration {
             guard case .invalidConfiguration(let key, let value, let reason, _) = error else { throw error }
             throw .invalidConfiguration(key: key, value: value, reason: reason, path: path)
         } catch let error as DecodingError {
-            throw .unreadableConfiguration(path: path, reason: Self.explain(error))
+            throw .unreadableConfiguration(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data) ?? Self.explain(error))
         } catch {
             throw .unreadableConfiguration(path: path, reason: "\(error)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 extension UNetConfiguration: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -140,7 +141,8 @@ extension UNetConfiguration: Codable {
         do { self = try JSONDecoder().decode(UNetConfiguration.self, from: data) } catch let error as UNetError {
             throw error
         } catch {
-            throw .configurationUnreadable(path: path, reason: UNetConfiguration.describe(error))
+            throw .configurationUnreadable(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data)
+                                               ?? UNetConfiguration.describe(error))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 /// The configuration of diffusers' `AutoencoderKL` (`models/autoencoders/autoencoder_kl.py`), decoded
 /// from a model folder's `vae/config.json`.
@@ -147,7 +148,7 @@ public struct AutoencoderKLConfiguration: Codable, Sendable, Equatable {
         } catch let error as VAEError {
             throw error
         } catch {
-            throw .configurationUnreadable(path: path, reason: Self.explain(error))
+            throw .configurationUnreadable(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data) ?? Self.explain(error))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 extension DiffusersSchedulerConfig {
     /// Reads a `scheduler_config.json`.
@@ -33,7 +34,7 @@ extension DiffusersSchedulerConfig {
         do {
             self = try decoder.decode(DiffusersSchedulerConfig.self, from: jsonData)
         } catch let error as DecodingError {
-            throw .invalidConfigFile(path: path, reason: Self.explain(error))
+            throw .invalidConfigFile(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: jsonData) ?? Self.explain(error))
         } catch {
             throw .invalidConfigFile(path: path, reason: "\(error)")
         }

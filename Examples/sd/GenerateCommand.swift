@@ -62,6 +62,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFiles.checkFolders(of: [output] + [outputLatents, statsJson].compactMap { $0 })
         if let threads { ComputeConfiguration.threads = threads }
         let progress = ProgressBar()
         progress.message("loading \(model)")
@@ -85,16 +86,19 @@ struct GenerateCommand: ParsableCommand {
             progress.update(step: update.step, total: update.totalSteps, elapsed: update.elapsedSeconds)
         }
         progress.finish()
+        let files = OutputFiles()
         for (index, image) in result.images.enumerated() {
             let path = result.images.count == 1 ? output : Self.numbered(output, index + 1)
-            try image.writePNG(to: path, text: [("parameters", result.parametersText)])
+            try files.stage(path) { try image.writePNG(to: $0, text: [("parameters", result.parametersText)]) }
         }
-        if let outputLatents { try SafetensorsWriter.write(["latents": result.latents], to: outputLatents) }
+        if let outputLatents { try files.stage(outputLatents) { try SafetensorsWriter.write(["latents": result.latents], to: $0) } }
         if let statsJson {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            try AtomicFile.write(try encoder.encode(result.statistics), to: statsJson)
+            let json = try encoder.encode(result.statistics)
+            try files.stage(statsJson) { try AtomicFile.write(json, to: $0) }
         }
+        try files.commit()
         FileHandle.standardError.write(Data("seed \(result.seed); wrote \(result.images.count == 1 ? output : Self.numbered(output, 1) + "…")\n".utf8))
     }
 

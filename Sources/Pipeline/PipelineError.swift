@@ -42,7 +42,10 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case component(name: String, message: String)
 
     /// A one-line explanation.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .fileNotFound(let path, let what): return "\(what) not found at \(path)"
         case .invalidModel(let path, let reason): return "\(path): \(reason)"

@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 extension CLIPTextConfiguration {
     /// Reads and validates a transformers `config.json`.
@@ -12,15 +13,27 @@ extension CLIPTextConfiguration {
         do { data = try Data(contentsOf: url) } catch {
             throw .unreadableConfiguration(path: url.path, reason: error.localizedDescription)
         }
+        try self.init(jsonData: data, path: url.path)
+    }
+
+    /// Decodes and validates a transformers `config.json` held in memory.
+    ///
+    /// - Parameters:
+    ///   - jsonData: The JSON text.
+    ///   - path: Where it came from, for error messages.
+    /// - Throws: ``TextEncoderError/unreadableConfiguration(path:reason:)`` when it is not JSON or has a
+    ///   value of the wrong type; ``TextEncoderError/invalidConfiguration(key:value:reason:path:)`` for an
+    ///   unsupported or out-of-range value, with `path`.
+    public init(jsonData data: Data, path: String = "config.json") throws(TextEncoderError) {
         do {
             self = try JSONDecoder().decode(CLIPTextConfiguration.self, from: data)
         } catch let error as TextEncoderError {
             guard case .invalidConfiguration(let key, let value, let reason, _) = error else { throw error }
-            throw .invalidConfiguration(key: key, value: value, reason: reason, path: url.path)
+            throw .invalidConfiguration(key: key, value: value, reason: reason, path: path)
         } catch let error as DecodingError {
-            throw .unreadableConfiguration(path: url.path, reason: Self.explain(error))
+            throw .unreadableConfiguration(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data) ?? Self.explain(error))
         } catch {
-            throw .unreadableConfiguration(path: url.path, reason: "\(error)")
+            throw .unreadableConfiguration(path: path, reason: "\(error)")
         }
     }
 

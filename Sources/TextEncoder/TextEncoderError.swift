@@ -23,7 +23,10 @@ public enum TextEncoderError: Error, Sendable, Equatable, CustomStringConvertibl
     case computation(TensorError)
 
     /// A one-line explanation naming the file, key or input at fault.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .fileNotFound(let folder, let tried):
             return "\(folder): no \(tried.map { "'\($0)'" }.joined(separator: " or ")) in the text encoder folder"

@@ -1,3 +1,5 @@
+import TensorModule
+
 /// Errors of loading a tokenizer. Each message names the file and, where it applies, the key or line.
 public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The tokenizer folder does not exist (or is not a folder).
@@ -18,7 +20,10 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
     case missingResource(name: String)
 
     /// A one-line explanation naming the file and the key or line at fault.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .missingFolder(let path):
             return "no tokenizer folder at \(path)"

@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 extension UNetConfiguration: Codable {
     enum CodingKeys: String, CodingKey {
@@ -126,10 +127,22 @@ extension UNetConfiguration: Codable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw .configurationUnreadable(path: path, reason: error.localizedDescription)
         }
+        try self.init(jsonData: data, path: path)
+    }
+
+    /// Decodes and validates a `config.json` held in memory.
+    ///
+    /// - Parameters:
+    ///   - jsonData: The JSON text.
+    ///   - path: Where it came from, for error messages.
+    /// - Throws: ``UNetError/configurationUnreadable(path:reason:)`` when it is not JSON of the
+    ///   expected structure, or the ``UNetError`` describing an unsupported or invalid value.
+    public init(jsonData data: Data, path: String = "config.json") throws(UNetError) {
         do { self = try JSONDecoder().decode(UNetConfiguration.self, from: data) } catch let error as UNetError {
             throw error
         } catch {
-            throw .configurationUnreadable(path: path, reason: UNetConfiguration.describe(error))
+            throw .configurationUnreadable(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data)
+                                               ?? UNetConfiguration.describe(error))
         }
     }
 

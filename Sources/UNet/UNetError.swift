@@ -19,7 +19,10 @@ public enum UNetError: Error, Sendable, Equatable, CustomStringConvertible {
     case computation(TensorError)
 
     /// A one-line explanation naming the file, key or parameter at fault.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .configurationUnreadable(let path, let reason):
             return "cannot read UNet configuration \(path): \(reason)"

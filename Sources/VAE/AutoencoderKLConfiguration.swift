@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 /// The configuration of diffusers' `AutoencoderKL` (`models/autoencoders/autoencoder_kl.py`), decoded
 /// from a model folder's `vae/config.json`.
@@ -131,12 +132,23 @@ public struct AutoencoderKLConfiguration: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: url) } catch {
             throw .configurationUnreadable(path: url.path, reason: error.localizedDescription)
         }
+        try self.init(jsonData: data, path: url.path)
+    }
+
+    /// Decodes and validates a `config.json` held in memory.
+    ///
+    /// - Parameters:
+    ///   - jsonData: The JSON text.
+    ///   - path: Where it came from, for error messages.
+    /// - Throws: ``VAEError/configurationUnreadable(path:reason:)`` for malformed JSON,
+    ///   ``VAEError/invalidConfiguration(key:value:reason:)`` for bad values.
+    public init(jsonData data: Data, path: String = "config.json") throws(VAEError) {
         do {
             self = try JSONDecoder().decode(Self.self, from: data)
         } catch let error as VAEError {
             throw error
         } catch {
-            throw .configurationUnreadable(path: url.path, reason: Self.explain(error))
+            throw .configurationUnreadable(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data) ?? Self.explain(error))
         }
     }
 

@@ -17,7 +17,10 @@ public enum VAEError: Error, Sendable, Equatable, CustomStringConvertible {
     case tensor(TensorError)
 
     /// A one-line explanation naming the file, key or parameter at fault.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .configurationUnreadable(let path, let reason):
             return "cannot read VAE configuration \(path): \(reason)"

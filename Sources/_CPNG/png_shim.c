@@ -31,6 +31,36 @@ static void read_bytes(png_structp png, png_bytep out, png_size_t count) {
     state->offset += count;
 }
 
+static uint32_t big_endian32(const uint8_t *bytes) {
+    return (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 | bytes[3];
+}
+
+/* Walks the chunks before libpng sees them. libpng allocates a chunk's declared length before
+   reading its data (1.6.39 does so for zTXt even beyond png_set_chunk_malloc_max), so a 100-byte
+   file declaring a 2 GB chunk would allocate 2 GB; here every chunk must fit in the data. Also sums
+   the IDAT bytes, which bound the image a file can really hold (see sd_png_decode). */
+static int scan_chunks(const uint8_t *data, size_t size, size_t *idat_bytes, char *error, size_t error_size) {
+    size_t offset = 8;
+    *idat_bytes = 0;
+    while (offset < size) {
+        if (size - offset < 12) {
+            snprintf(error, error_size, "truncated PNG data (incomplete chunk header at byte %zu)", offset);
+            return 1;
+        }
+        uint32_t length = big_endian32(data + offset);
+        const uint8_t *type = data + offset + 4;
+        if (length > 0x7FFFFFFFu || length > size - offset - 12) {
+            snprintf(error, error_size, "truncated PNG data (chunk at byte %zu declares %u bytes, %zu remain)",
+                     offset, length, size - offset - 12);
+            return 1;
+        }
+        if (memcmp(type, "IDAT", 4) == 0) *idat_bytes += length;
+        offset += 12 + (size_t)length;
+        if (memcmp(type, "IEND", 4) == 0) break;
+    }
+    return 0;
+}
+
 int sd_png_decode(const uint8_t *data, size_t size, uint32_t max_side, sd_png_image *out,
                   char *error, size_t error_size) {
     memset(out, 0, sizeof(*out));
@@ -38,6 +68,8 @@ int sd_png_decode(const uint8_t *data, size_t size, uint32_t max_side, sd_png_im
         snprintf(error, error_size, "not a PNG file (bad signature)");
         return 1;
     }
+    size_t idat_bytes = 0;
+    if (scan_chunks(data, size, &idat_bytes, error, error_size) != 0) return 1;
     error_sink sink = {error, error_size};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
     if (!png) { snprintf(error, error_size, "libpng could not allocate a reader"); return 1; }
@@ -59,6 +91,13 @@ int sd_png_decode(const uint8_t *data, size_t size, uint32_t max_side, sd_png_im
     png_uint_32 width, height;
     int depth, color, interlace;
     png_get_IHDR(png, info, &width, &height, &depth, &color, &interlace, NULL, NULL);
+    /* Deflate expands at most about 1032:1, so the filtered rows (a filter byte and the packed
+       samples per row) cannot come from fewer IDAT bytes than this: refuse before allocating up to
+       16384² × 3 bytes for a file that cannot fill them. */
+    size_t row_bytes = ((size_t)width * png_get_channels(png, info) * (size_t)depth + 7) / 8;
+    if (((size_t)row_bytes + 1) * height / 1032 > idat_bytes + 64) {
+        png_error(png, "truncated PNG data (too little image data for its size)");
+    }
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);

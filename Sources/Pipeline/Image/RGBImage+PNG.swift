@@ -72,7 +72,8 @@ extension RGBImage {
     public func writePNG(to path: String, text: [(key: String, value: String)] = []) throws(PipelineError) {
         let data = try pngData(text: text)
         do { try AtomicFile.write(data, to: path) } catch {
-            throw .fileUnwritable(path: path, reason: error.description)
+            guard case .fileUnwritable(_, let reason) = error else { throw .tensor(error) }
+            throw .fileUnwritable(path: path, reason: reason)
         }
     }
 }

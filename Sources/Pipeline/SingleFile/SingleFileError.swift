@@ -31,7 +31,10 @@ public enum SingleFileError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidConfig(path: String, key: String?, reason: String)
 
     /// A one-line explanation naming the file and key at fault.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .fileNotFound(let path):
             return "checkpoint not found at \(path)"

@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 extension DiffusersSchedulerConfig {
     /// Reads a `scheduler_config.json`.
@@ -23,12 +24,17 @@ extension DiffusersSchedulerConfig {
     ///   - path: Where it came from, for error messages.
     /// - Throws: ``SchedulerError/invalidConfigFile(path:reason:)`` if it is not a valid configuration.
     public init(jsonData: Data, path: String = "scheduler_config.json") throws(SchedulerError) {
+        // Foundation's JSON5 scanner traps on invalid UTF-8 in an unquoted key instead of throwing
+        // (found by fuzzing, swift-foundation 6.3), so the text is checked first.
+        guard String(data: jsonData, encoding: .utf8) != nil else {
+            throw .invalidConfigFile(path: path, reason: "not UTF-8 text")
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         do {
             self = try decoder.decode(DiffusersSchedulerConfig.self, from: jsonData)
         } catch let error as DecodingError {
-            throw .invalidConfigFile(path: path, reason: Self.explain(error))
+            throw .invalidConfigFile(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: jsonData) ?? Self.explain(error))
         } catch {
             throw .invalidConfigFile(path: path, reason: "\(error)")
         }

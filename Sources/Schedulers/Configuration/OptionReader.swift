@@ -44,10 +44,18 @@ struct OptionReader {
 }
 
 extension TrainingSchedule {
+    /// The longest training schedule accepted (published models use 1000).
+    static let maximumTrainTimesteps = 1_000_000
+
     /// Checks the values a scheduler can be built from.
     func validate(scheduler: String) throws(SchedulerError) {
         guard numTrainTimesteps >= 2 else {
             throw .invalidOption(scheduler: scheduler, key: "num_train_timesteps", value: "\(numTrainTimesteps)", reason: "must be at least 2")
+        }
+        // Schedules are arrays of this length: a config file must not be able to ask for gigabytes.
+        guard numTrainTimesteps <= Self.maximumTrainTimesteps else {
+            throw .invalidOption(scheduler: scheduler, key: "num_train_timesteps", value: "\(numTrainTimesteps)",
+                                 reason: "must be at most \(Self.maximumTrainTimesteps)")
         }
         if let trainedBetas {
             guard trainedBetas.count == numTrainTimesteps else {

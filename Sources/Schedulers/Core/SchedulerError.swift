@@ -35,7 +35,10 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalidConfigFile(path: String, reason: String)
 
     /// A one-line explanation naming what is at fault and what is allowed.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .unknownSchedulerName(let name, let available):
             return "unknown scheduler '\(name)'; available: \(available.joined(separator: ", "))"

@@ -5,6 +5,10 @@
 /// For "trailing" spacing and a few step counts (61 of 1000, for example), NumPy's `arange` yields
 /// one value more than asked and diffusers appends a timestep of −1; here every grid is cut to
 /// `steps` values.
+///
+/// `steps_offset` is added with wrapping arithmetic: an absurd offset from a config file becomes a
+/// timestep outside the training schedule, which the schedulers report as
+/// ``SchedulerError/timestepOutOfRange(scheduler:timestep:numTrainTimesteps:)``, instead of a trap.
 enum TimestepGrids {
     /// DDIM and DDPM: `steps` descending integers.
     static func descendingIntegers(_ spacing: TimestepSpacing, steps: Int, numTrainTimesteps: Int, stepsOffset: Int) -> [Int] {
@@ -13,7 +17,7 @@ enum TimestepGrids {
             return NumPyRange.linspace(0, Double(numTrainTimesteps - 1), count: steps).reversed().map { Int(NumPyRange.round($0)) }
         case .leading:
             let ratio = numTrainTimesteps / steps
-            return (0..<steps).reversed().map { $0 * ratio + stepsOffset }
+            return (0..<steps).reversed().map { $0 * ratio &+ stepsOffset }
         case .trailing:
             return trailing(steps: steps, from: numTrainTimesteps, ratio: Double(numTrainTimesteps) / Double(steps))
         }
@@ -26,7 +30,7 @@ enum TimestepGrids {
             return NumPyRange.linspace(0, Double(numTrainTimesteps - 1), count: steps).map { Int(NumPyRange.round($0)) }
         case .leading:
             let ratio = numTrainTimesteps / steps
-            return (0..<steps).map { $0 * ratio + stepsOffset }
+            return (0..<steps).map { $0 * ratio &+ stepsOffset }
         case .trailing:
             return trailing(steps: steps, from: numTrainTimesteps, ratio: Double(numTrainTimesteps) / Double(steps)).reversed()
         }
@@ -56,7 +60,7 @@ enum TimestepGrids {
             return Array(grid.reversed().dropLast())
         case .leading:
             let ratio = lastTimestep / (steps + 1)
-            return (0...steps).reversed().dropLast().map { $0 * ratio + stepsOffset }
+            return (0...steps).reversed().dropLast().map { $0 * ratio &+ stepsOffset }
         case .trailing:
             return trailing(steps: steps, from: lastTimestep, ratio: Double(numTrainTimesteps) / Double(steps))
         }

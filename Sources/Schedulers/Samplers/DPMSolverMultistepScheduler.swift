@@ -37,7 +37,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
         let noiseSchedule = NoiseSchedule(configuration.training)
-        let schedule = MultistepSchedule.make(
+        let schedule = try MultistepSchedule.make(
             noiseSchedule, spacing: configuration.timestepSpacing, steps: steps, numTrainTimesteps: trainSteps,
             lastTimestep: trainSteps - Self.clippedCount(noiseSchedule, below: configuration.lambdaMinClipped),
             stepsOffset: configuration.stepsOffset,
@@ -45,7 +45,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
                 ? (configuration.training.betaSchedule == .squaredCosCapV2 && configuration.training.trainedBetas == nil
                     ? .truncate : .round)
                 : nil,
-            finalSigmas: configuration.finalSigmas)
+            finalSigmas: configuration.finalSigmas, scheduler: name)
         for t in schedule.timesteps where !(0..<trainSteps).contains(t) {
             throw .timestepOutOfRange(scheduler: name, timestep: t, numTrainTimesteps: trainSteps)
         }

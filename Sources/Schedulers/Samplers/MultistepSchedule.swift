@@ -14,7 +14,7 @@ struct MultistepSchedule {
     static func make(_ noiseSchedule: NoiseSchedule, spacing: TimestepSpacing, steps: Int, numTrainTimesteps: Int,
                      lastTimestep: Int, stepsOffset: Int, karras: KarrasRounding?, sigmaMin: Double? = nil,
                      sigmaMax: Double? = nil, karrasLastSigmaIsSmallest: Bool = false,
-                     finalSigmas: FinalSigmas) -> MultistepSchedule {
+                     finalSigmas: FinalSigmas, scheduler: String) throws(SchedulerError) -> MultistepSchedule {
         var timesteps = TimestepGrids.multistepIntegers(spacing, steps: steps, numTrainTimesteps: numTrainTimesteps,
                                                         lastTimestep: lastTimestep, stepsOffset: stepsOffset)
         let trainingSigmas = noiseSchedule.sigmas
@@ -25,9 +25,16 @@ struct MultistepSchedule {
             sigmas = SigmaSpacing.karras(sigmaMin: sigmaMin ?? Double(trainingSigmas[0]),
                                          sigmaMax: sigmaMax ?? Double(trainingSigmas[trainingSigmas.count - 1]), count: steps)
             let logSigmas = SigmaSpacing.logSigmas(trainingSigmas)
-            timesteps = sigmas.map { sigma in
+            timesteps = []
+            for sigma in sigmas {
                 let t = SigmaSpacing.timestep(forSigma: sigma, logSigmas: logSigmas)
-                return karras == .round ? Int(NumPyRange.round(t)) : Int(t)
+                // A zero training sigma (a zero beta) or a non-finite sigma_min/sigma_max makes the
+                // interpolation NaN, which diffusers casts to a garbage integer.
+                guard t.isFinite else {
+                    throw .invalidOption(scheduler: scheduler, key: "use_karras_sigmas", value: "true",
+                                         reason: "Karras sigma \(sigma) maps to no training timestep (a zero beta, or a non-finite sigma_min / sigma_max?)")
+                }
+                timesteps.append(karras == .round ? Int(NumPyRange.round(t)) : Int(t))
             }
             if karrasLastSigmaIsSmallest && finalSigmas == .sigmaMin { last = sigmas[sigmas.count - 1] }
         } else {

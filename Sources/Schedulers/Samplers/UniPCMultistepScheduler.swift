@@ -36,11 +36,11 @@ public struct UniPCMultistepScheduler: Scheduler {
         try validateStepCount(steps, limit: trainSteps, scheduler: name)
         try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         self.configuration = configuration
-        let schedule = MultistepSchedule.make(
+        let schedule = try MultistepSchedule.make(
             NoiseSchedule(configuration.training), spacing: configuration.timestepSpacing, steps: steps,
             numTrainTimesteps: trainSteps, lastTimestep: trainSteps, stepsOffset: configuration.stepsOffset,
             karras: configuration.useKarrasSigmas ? .round : nil, sigmaMin: configuration.sigmaMin,
-            sigmaMax: configuration.sigmaMax, karrasLastSigmaIsSmallest: true, finalSigmas: configuration.finalSigmas)
+            sigmaMax: configuration.sigmaMax, karrasLastSigmaIsSmallest: true, finalSigmas: configuration.finalSigmas, scheduler: name)
         for t in schedule.timesteps where !(0..<trainSteps).contains(t) {
             throw .timestepOutOfRange(scheduler: name, timestep: t, numTrainTimesteps: trainSteps)
         }

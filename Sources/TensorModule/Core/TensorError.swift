@@ -21,7 +21,10 @@ public enum TensorError: Error, Sendable, Equatable, CustomStringConvertible {
     case fileUnwritable(path: String, reason: String)
 
     /// A one-line explanation naming the file, tensor or key at fault.
-    public var description: String {
+    public var description: String { unescapedDescription.escapingControlCharacters }
+
+    /// The message before control characters in quoted names are escaped.
+    private var unescapedDescription: String {
         switch self {
         case .blasUnavailable(let reason):
             return "OpenBLAS unavailable: \(reason)"

@@ -68,6 +68,8 @@ public enum AtomicFile {
         do {
             try data.write(to: temporary)
         } catch {
+            // A write that fails part-way (a full disk) must not leave its temporary file behind.
+            try? FileManager.default.removeItem(at: temporary)
             throw .fileUnwritable(path: path, reason: error.localizedDescription)
         }
         // rename(2) replaces the target atomically within one file system.

@@ -34,7 +34,10 @@ let package = Package(
         ),
         // A setjmp-safe C wrapper around libpng (libpng-dev). Not API.
         .target(name: "_CPNG", linkerSettings: [.linkedLibrary("png16")]),
-        .target(name: "TensorModule", dependencies: ["_COpenBLAS"], swiftSettings: strictSwift6,
+        // fp16 / bf16 ↔ float32 conversions with F16C where the CPU has it (weights stay 16-bit in
+        // memory and are widened where used). Not API.
+        .target(name: "_CHalfPrecision"),
+        .target(name: "TensorModule", dependencies: ["_COpenBLAS", "_CHalfPrecision"], swiftSettings: strictSwift6,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Layers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
         .target(name: "Tokenizer", dependencies: ["TensorModule"], resources: [.copy("Resources/clip")], swiftSettings: strictSwift6),

@@ -2,10 +2,11 @@
 /// Checkpoint keys: `weight` `[out, in, kh, kw]`, `bias` `[out]`.
 ///
 /// PyTorch's weight layout is already the `[out, in·kh·kw]` matrix the im2col GEMM needs, so
-/// nothing is repacked at load.
+/// nothing is repacked at load. The weight is kept as the checkpoint stores it (fp16 stays 16-bit)
+/// and widened to float32 for each call (``StoredTensor/withFloat32(_:)``); the bias is widened once.
 public struct Conv2D: Sendable {
-    /// `[outChannels, inChannels, kernel, kernel]`.
-    public let weight: Tensor
+    /// `[outChannels, inChannels, kernel, kernel]`, in the checkpoint's precision.
+    public let weight: StoredTensor
     /// `[outChannels]`, or nil.
     public let bias: Tensor?
     /// Step in both directions.
@@ -26,8 +27,22 @@ public struct Conv2D: Sendable {
     /// - Throws: ``TensorError`` for a missing or misshapen tensor.
     public init(weights: WeightReader, inChannels: Int, outChannels: Int, kernelSize: Int,
                 stride: Int = 1, padding: Padding2D = .uniform(0), bias: Bool = true) throws(TensorError) {
-        self.weight = try weights.tensor("weight", shape: [outChannels, inChannels, kernelSize, kernelSize])
+        self.weight = try weights.storedTensor("weight", shape: [outChannels, inChannels, kernelSize, kernelSize])
         self.bias = bias ? try weights.tensor("bias", shape: [outChannels]) : nil
+        self.stride = stride
+        self.padding = padding
+    }
+
+    /// Wraps existing tensors.
+    ///
+    /// - Parameters:
+    ///   - weight: `[outChannels, inChannels, kh, kw]`.
+    ///   - bias: `[outChannels]`, or nil.
+    ///   - stride: Step.
+    ///   - padding: Zero padding per side.
+    public init(weight: StoredTensor, bias: Tensor?, stride: Int = 1, padding: Padding2D = .uniform(0)) {
+        self.weight = weight
+        self.bias = bias
         self.stride = stride
         self.padding = padding
     }
@@ -37,6 +52,8 @@ public struct Conv2D: Sendable {
 
     /// Convolves an NCHW batch.
     public func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
-        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        try weight.withFloat32 { (weight) throws(TensorError) in
+            try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        }
     }
 }

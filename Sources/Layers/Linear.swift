@@ -1,7 +1,10 @@
 /// A fully connected layer, as PyTorch's `nn.Linear`. Checkpoint keys: `weight` `[out, in]`, `bias` `[out]`.
+///
+/// The weight is kept as the checkpoint stores it (fp16 stays 16-bit) and widened to float32 for each
+/// call (``StoredTensor/withFloat32(_:)``); the bias is small and widened once at load.
 public struct Linear: Sendable {
-    /// `[outFeatures, inFeatures]`.
-    public let weight: Tensor
+    /// `[outFeatures, inFeatures]`, in the checkpoint's precision.
+    public let weight: StoredTensor
     /// `[outFeatures]`, or nil for `bias=False`.
     public let bias: Tensor?
 
@@ -14,12 +17,17 @@ public struct Linear: Sendable {
     ///   - bias: Whether the checkpoint has a bias.
     /// - Throws: ``TensorError`` for a missing or misshapen tensor.
     public init(weights: WeightReader, inFeatures: Int, outFeatures: Int, bias: Bool = true) throws(TensorError) {
-        self.weight = try weights.tensor("weight", shape: [outFeatures, inFeatures])
+        self.weight = try weights.storedTensor("weight", shape: [outFeatures, inFeatures])
         self.bias = bias ? try weights.tensor("bias", shape: [outFeatures]) : nil
     }
 
     /// Wraps existing tensors.
     public init(weight: Tensor, bias: Tensor?) {
+        self.init(weight: StoredTensor(weight), bias: bias)
+    }
+
+    /// Wraps a stored weight (for example rows cut out of a fused projection) and a bias.
+    public init(weight: StoredTensor, bias: Tensor?) {
         self.weight = weight
         self.bias = bias
     }
@@ -31,6 +39,6 @@ public struct Linear: Sendable {
 
     /// Applies the layer over the last dimension.
     public func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
-        try x.linear(weight: weight, bias: bias)
+        try weight.withFloat32 { (weight) throws(TensorError) in try x.linear(weight: weight, bias: bias) }
     }
 }

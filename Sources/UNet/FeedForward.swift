@@ -19,10 +19,10 @@ struct FeedForward: Sendable {
     ///   - innerDim: Width of the gated hidden layer (`4 · dim` in SD).
     init(weights: WeightReader, dim: Int, innerDim: Int) throws(TensorError) {
         let projection = weights.scoped("net.0.proj")
-        let weight = try projection.tensor("weight", shape: [2 * innerDim, dim])
+        let weight = try projection.storedTensor("weight", shape: [2 * innerDim, dim])
         let bias = try projection.tensor("bias", shape: [2 * innerDim])
-        value = Linear(weight: try weight.slice(axis: 0, 0..<innerDim), bias: try bias.slice(axis: 0, 0..<innerDim))
-        gate = Linear(weight: try weight.slice(axis: 0, innerDim..<(2 * innerDim)),
+        value = Linear(weight: try weight.rows(0..<innerDim), bias: try bias.slice(axis: 0, 0..<innerDim))
+        gate = Linear(weight: try weight.rows(innerDim..<(2 * innerDim)),
                       bias: try bias.slice(axis: 0, innerDim..<(2 * innerDim)))
         output = try Linear(weights: weights.scoped("net.2"), inFeatures: innerDim, outFeatures: dim)
     }

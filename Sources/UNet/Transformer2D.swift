@@ -47,8 +47,8 @@ struct Transformer2D: Sendable {
     }
 
     private static func projection(_ weights: WeightReader, channels: Int, linear: Bool) throws(TensorError) -> Linear {
-        let weight = linear ? try weights.tensor("weight", shape: [channels, channels])
-            : try weights.tensor("weight", shape: [channels, channels, 1, 1]).reshaped([channels, channels])
+        let weight = linear ? try weights.storedTensor("weight", shape: [channels, channels])
+            : try weights.storedTensor("weight", shape: [channels, channels, 1, 1]).reshaped([channels, channels])
         return Linear(weight: weight, bias: try weights.tensor("bias", shape: [channels]))
     }
 }

@@ -28,7 +28,7 @@ struct VAEAttentionBlock: Sendable {
             // The current name wins when present (and for sources that make any tensor on request).
             let useLegacy = !weights.contains("\(name).weight") && weights.contains("\(legacyName).weight")
             let reader = weights.scoped(useLegacy ? legacyName : name)
-            return Linear(weight: try reader.tensor("weight", shape: [channels, channels], orLegacyShape: [channels, channels, 1, 1]),
+            return Linear(weight: try reader.storedTensor("weight", shape: [channels, channels], orLegacyShape: [channels, channels, 1, 1]),
                           bias: try reader.tensor("bias", shape: [channels]))
         }
         attention = Attention(toQuery: try projection("to_q", legacyName: "query"),

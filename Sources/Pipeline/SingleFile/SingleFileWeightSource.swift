@@ -2,7 +2,8 @@ import TensorModule
 
 /// One component's weights in a single-file checkpoint, under the names the diffusers / transformers
 /// model loads. Tensors are read from the memory-mapped file only when asked for, one at a time, and
-/// transformed on the way (reshaped, or cut out of a fused q/k/v projection); nothing is copied ahead.
+/// transformed on the way (reshaped, or cut out of a fused q/k/v projection); nothing is copied ahead,
+/// and 16-bit layer weights are not copied at all (``loadStoredTensor(named:expectedShape:)``).
 ///
 /// Use it like any other source: `WeightLoader(source: checkpoint.unet)`.
 public struct SingleFileWeightSource: WeightSource {
@@ -48,6 +49,24 @@ public struct SingleFileWeightSource: WeightSource {
             return stored.reshaped(source.shape)
         case .rows(let range):
             return try stored.slice(axis: 0, range)
+        }
+    }
+
+    /// Reads the checkpoint tensor behind `name` for keeping as a layer weight: fp16 / bf16 stay
+    /// 16-bit, read in place from the mapped file; transformed as ``loadTensor(named:expectedShape:)``.
+    ///
+    /// - Throws: ``TensorError/missingWeight(key:source:)`` for a name the component does not have;
+    ///   the file's read errors.
+    public func loadStoredTensor(named name: String, expectedShape: [Int]) throws(TensorError) -> StoredTensor {
+        guard let source = sources[name] else { throw .missingWeight(key: name, source: sourceDescription) }
+        let stored = try file.storedTensor(named: source.checkpointKey)
+        switch source.transform {
+        case .identity:
+            return stored
+        case .reshape:
+            return stored.reshaped(source.shape)
+        case .rows(let range):
+            return try stored.rows(range)
         }
     }
 }

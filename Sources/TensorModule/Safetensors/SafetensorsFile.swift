@@ -8,7 +8,8 @@ import Glibc
 /// Opening validates the whole header before any tensor is read: the 8-byte header length fits the
 /// file, the header is a well-formed JSON object without duplicate names, every dtype is known, every
 /// shape × dtype size equals its byte range, and every range lies inside the data section without
-/// overlapping another. Tensors are read on demand and widened to Float32 (F32, F16, BF16, F64).
+/// overlapping another. Tensors are read on demand: widened to Float32 (F32, F16, BF16, F64) by
+/// ``tensor(named:)``, or kept 16-bit by ``storedTensor(named:residency:)``.
 public final class SafetensorsFile: @unchecked Sendable {
     /// The path the file was opened from (used in error messages).
     public let path: String
@@ -65,34 +66,103 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// Reads a tensor, widened to Float32.
     ///
+    /// The file's pages holding the tensor are released from this process's resident memory afterwards
+    /// (they stay in the system's page cache), so reading a whole model does not hold both the file
+    /// and its float32 copy resident.
+    ///
     /// - Throws: ``TensorError/invalidSafetensors(path:tensor:reason:)`` if there is no such tensor,
     ///   ``TensorError/unsupportedDType(path:tensor:dtype:)`` for integer or 8-bit float tensors.
     public func tensor(named name: String) throws(TensorError) -> Tensor {
-        guard let entry = entries[name] else {
-            throw .invalidSafetensors(path: path, tensor: name, reason: "no such tensor")
-        }
-        let bytes = UnsafeRawBufferPointer(rebasing: mapping[(dataStart + entry.byteRange.lowerBound)..<(dataStart + entry.byteRange.upperBound)])
+        let entry = try self.entry(named: name)
+        let bytes = self.bytes(of: entry)
         let count = Tensor.elementCount(entry.shape)
         let out = Tensor.uninitialized(entry.shape)
         let o = out.mutablePointer
         switch entry.dtype {
         case .f32:
-            if count > 0 { UnsafeMutableRawPointer(o).copyMemory(from: bytes.baseAddress!, byteCount: count * 4) }
-        case .f16:
-            parallelFor(count, minimumChunk: 1 << 16) { range in
-                for i in range { o[i] = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) }
+            if count > 0 {
+                let source = bytes.baseAddress!
+                parallelFor(count, minimumChunk: 1 << 18) { range in
+                    UnsafeMutableRawPointer(o + range.lowerBound)
+                        .copyMemory(from: source + 4 * range.lowerBound, byteCount: 4 * range.count)
+                }
             }
-        case .bf16:
-            parallelFor(count, minimumChunk: 1 << 16) { range in
-                for i in range { o[i] = Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)) << 16) }
+        case .f16, .bf16:
+            if count > 0 {
+                let buffer = HalfWidthBuffer(borrowing: bytes.baseAddress!, count: count,
+                                             encoding: entry.dtype == .f16 ? .float16 : .bfloat16, owner: self)
+                buffer.widen(0..<count, into: o)
             }
         case .f64:
             for i in 0..<count { o[i] = Float(bytes.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
         default:
             throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype.rawValue)
         }
+        releasePages(of: bytes)
         return out
     }
+
+    /// Reads a tensor for keeping as a model weight: fp16 and bf16 stay 16-bit (mapped from the file or
+    /// copied into memory, as `residency` says); float32 and float64 become a float32 tensor (the
+    /// file's pages are released after the copy, as in ``tensor(named:)``).
+    ///
+    /// - Parameters:
+    ///   - name: The tensor.
+    ///   - residency: Where 16-bit elements live while the model is loaded.
+    /// - Throws: ``TensorError/invalidSafetensors(path:tensor:reason:)`` if there is no such tensor,
+    ///   ``TensorError/unsupportedDType(path:tensor:dtype:)`` for integer or 8-bit float tensors.
+    public func storedTensor(named name: String, residency: WeightResidency = .default) throws(TensorError) -> StoredTensor {
+        let entry = try self.entry(named: name)
+        let encoding: HalfWidthEncoding
+        switch entry.dtype {
+        case .f16: encoding = .float16
+        case .bf16: encoding = .bfloat16
+        default: return StoredTensor(try tensor(named: name))
+        }
+        let bytes = self.bytes(of: entry)
+        let count = Tensor.elementCount(entry.shape)
+        guard count > 0, let source = bytes.baseAddress else {
+            return StoredTensor(shape: entry.shape, buffer: HalfWidthBuffer.make(count: 0, encoding: encoding) { _ in })
+        }
+        switch residency {
+        case .memoryMapped:
+            return StoredTensor(shape: entry.shape,
+                                buffer: HalfWidthBuffer(borrowing: source, count: count, encoding: encoding, owner: self))
+        case .inMemory:
+            let buffer = HalfWidthBuffer.make(count: count, encoding: encoding) { destination in
+                parallelFor(2 * count, minimumChunk: 1 << 20) { range in
+                    (destination + range.lowerBound).copyMemory(from: source + range.lowerBound, byteCount: range.count)
+                }
+            }
+            releasePages(of: bytes)
+            return StoredTensor(shape: entry.shape, buffer: buffer)
+        }
+    }
+
+    private func entry(named name: String) throws(TensorError) -> SafetensorsEntry {
+        guard let entry = entries[name] else {
+            throw .invalidSafetensors(path: path, tensor: name, reason: "no such tensor")
+        }
+        return entry
+    }
+
+    private func bytes(of entry: SafetensorsEntry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: mapping[(dataStart + entry.byteRange.lowerBound)..<(dataStart + entry.byteRange.upperBound)])
+    }
+
+    /// Drops the whole pages inside `bytes` from this process's resident set (`MADV_DONTNEED` on a
+    /// read-only private file mapping: the next access reads them again from the page cache). Pages
+    /// shared with a neighbouring tensor are left alone.
+    private func releasePages(of bytes: UnsafeRawBufferPointer) {
+        guard let start = bytes.baseAddress else { return }
+        let page = SafetensorsFile.pageSize
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + bytes.count) / page * page
+        guard end > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, end - first, MADV_DONTNEED)
+    }
+
+    private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
 
     struct ParsedHeader {
         var entries: [String: SafetensorsEntry]

@@ -17,8 +17,23 @@ public final class WeightLoader: Sendable {
     public func reader(prefix: String = "") -> WeightReader { WeightReader(loader: self, prefix: prefix) }
 
     func load(_ name: String, shape expected: [Int]?) throws(TensorError) -> Tensor {
+        let shape = try checkedShape(name, expected: expected)
+        let tensor = try source.loadTensor(named: name, expectedShape: shape)
+        used.withLock { _ = $0.insert(name) }
+        return tensor
+    }
+
+    func loadStored(_ name: String, shape expected: [Int]?) throws(TensorError) -> StoredTensor {
+        let shape = try checkedShape(name, expected: expected)
+        let tensor = try source.loadStoredTensor(named: name, expectedShape: shape)
+        used.withLock { _ = $0.insert(name) }
+        return tensor
+    }
+
+    /// The shape to read `name` with, after the strict checks: present, and of the expected shape.
+    private func checkedShape(_ name: String, expected: [Int]?) throws(TensorError) -> [Int] {
         let actual = source.shape(of: name)
-        if source.tensorNames != nil, actual == nil {
+        if actual == nil, source.tensorNames != nil {
             throw .missingWeight(key: name, source: source.sourceDescription)
         }
         if let expected, let actual, actual != expected {
@@ -27,14 +42,12 @@ public final class WeightLoader: Sendable {
         guard let shape = expected ?? actual else {
             throw .missingWeight(key: name, source: source.sourceDescription)
         }
-        let tensor = try source.loadTensor(named: name, expectedShape: shape)
-        used.withLock { _ = $0.insert(name) }
-        return tensor
+        return shape
     }
 
     func contains(_ name: String) -> Bool {
-        guard let names = source.tensorNames else { return true }
-        return names.contains(name)
+        // Through shape(of:) rather than tensorNames: a source may build that set on every call.
+        source.shape(of: name) != nil || source.tensorNames == nil
     }
 
     /// Marks a tensor as deliberately unused (a buffer the model recomputes, such as CLIP's `position_ids`).
@@ -84,6 +97,26 @@ public struct WeightReader: Sendable {
             return try loader.load(full, shape: legacy).reshaped(shape)
         }
         return try loader.load(full, shape: shape)
+    }
+
+    /// Loads a layer weight that must exist with exactly `shape`, kept in the precision the source
+    /// holds it (fp16 and bf16 stay 16-bit; see ``StoredTensor``).
+    ///
+    /// - Throws: ``TensorError/missingWeight(key:source:)`` or ``TensorError/weightShapeMismatch(key:expected:actual:source:)``.
+    public func storedTensor(_ name: String, shape: [Int]) throws(TensorError) -> StoredTensor {
+        try loader.loadStored(key(name), shape: shape)
+    }
+
+    /// Loads a layer weight that must exist with one of the given shapes (a legacy layout), kept in
+    /// the precision the source holds it and viewed with the first shape.
+    ///
+    /// - Throws: ``TensorError/missingWeight(key:source:)`` or ``TensorError/weightShapeMismatch(key:expected:actual:source:)``.
+    public func storedTensor(_ name: String, shape: [Int], orLegacyShape legacy: [Int]) throws(TensorError) -> StoredTensor {
+        let full = key(name)
+        if let actual = loader.source.shape(of: full), actual == legacy {
+            return try loader.loadStored(full, shape: legacy).reshaped(shape)
+        }
+        return try loader.loadStored(full, shape: shape)
     }
 
     /// Whether the source has a tensor under this reader (always true for random sources).

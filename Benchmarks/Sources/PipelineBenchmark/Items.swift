@@ -1,0 +1,176 @@
+import BenchmarkSupport
+import Foundation
+import StableDiffusion
+
+/// One measured item: its timings and what they cost.
+struct ItemResult: Codable {
+    var item: String
+    var runs: [Double]
+    var median: Double
+    var spread: Double
+    var peakRSSMiB: Double
+    /// Seconds inside GEMM per run, and the share of the wall time that is.
+    var gemmSecondsPerRun: Double
+    var gemmShare: Double
+    var gemmGFLOPS: Double
+    /// Item-specific figures (seconds per step, decode time, …).
+    var details: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case item, runs, median, spread, details
+        case peakRSSMiB = "peak_rss_mib", gemmSecondsPerRun = "gemm_seconds_per_run", gemmShare = "gemm_share"
+        case gemmGFLOPS = "gemm_gflops"
+    }
+}
+
+/// The items, by name.
+enum Item: String, CaseIterable {
+    case textEncode = "text-encode"
+    case unet512 = "unet-512", unet256 = "unet-256"
+    case vae512 = "vae-512", vae256 = "vae-256"
+    case generate512 = "generate-512", generate256 = "generate-256"
+    case widen = "widen"
+    case load = "load"
+
+    var summary: String {
+        switch self {
+        case .textEncode: return "CLIP text encoder, batch 2 × 77 tokens"
+        case .unet512: return "UNet forward, batch 2 × 4 × 64 × 64 (one guided 512² step)"
+        case .unet256: return "UNet forward, batch 2 × 4 × 32 × 32 (one guided 256² step)"
+        case .vae512: return "VAE decode 1 × 4 × 64 × 64 → 512²"
+        case .vae256: return "VAE decode 1 × 4 × 32 × 32 → 256²"
+        case .generate512: return "full generation 512², PNDM, guidance 7.5"
+        case .generate256: return "full generation 256², PNDM, guidance 7.5"
+        case .widen: return "widening every UNet weight to float32 once (the per-step cost of 16-bit storage)"
+        case .load: return "StableDiffusionPipeline(contentsOf:) on a diffusers folder"
+        }
+    }
+}
+
+/// Runs items with shared components.
+struct ItemRunner {
+    let models: Models
+    let runs: Int
+    let generationRuns: Int
+    let steps: Int
+    let warmup: Int
+    let modelFolder: URL?
+    /// Free the widening buffers between the denoising loop and the decode (measures what they cost).
+    let releaseBeforeDecode: Bool
+
+    func run(_ item: Item) throws -> ItemResult {
+        switch item {
+        case .textEncode:
+            let model = try models.textEncoder()
+            return try timed(item, runs: max(runs, 5), warmup: 1) { _ = try model.encode(tokenIDs: SyntheticInputs.guidedTokenBatch) }
+        case .unet512, .unet256:
+            let model = try models.unet()
+            let side = item == .unet512 ? 64 : 32
+            let latents = SyntheticInputs.gaussian([2, 4, side, side], seed: 1)
+            let text = SyntheticInputs.gaussian([2, 77, 768], seed: 2)
+            return try timed(item, runs: runs, warmup: warmup) {
+                _ = try model.predictNoise(latents: latents, timestep: 999, textEmbeddings: text)
+            }
+        case .vae512, .vae256:
+            let decoder = try models.decoder()
+            let side = item == .vae512 ? 64 : 32
+            let latents = SyntheticInputs.gaussian([1, 4, side, side], seed: 3)
+            // No warm-up: a decode is seconds to tens of seconds, far above first-touch costs.
+            return try timed(item, runs: runs, warmup: 0) { _ = try decoder.decode(latents: latents) }
+        case .generate512, .generate256:
+            return try generation(item, side: item == .generate512 ? 512 : 256)
+        case .widen:
+            return try widening()
+        case .load:
+            return try loading()
+        }
+    }
+
+    /// Times `body` `runs` times after `warmup` untimed runs, with GEMM statistics on.
+    private func timed(_ item: Item, runs: Int, warmup: Int, _ body: () throws -> Void) throws -> ItemResult {
+        for _ in 0..<warmup { try body() }
+        BLASDiagnostics.resetGEMMStatistics(enabled: true)
+        var times: [Double] = []
+        for run in 0..<runs {
+            times.append(try Measure.seconds(body))
+            log("\(item.rawValue) run \(run + 1)/\(runs): \(format(times.last!)) s")
+        }
+        return result(item, times: times, details: [:])
+    }
+
+    private func result(_ item: Item, times: [Double], details: [String: Double]) -> ItemResult {
+        let gemm = BLASDiagnostics.gemmStatistics
+        BLASDiagnostics.resetGEMMStatistics(enabled: false)
+        let timings = Timings(times)
+        let total = times.reduce(0, +)
+        return ItemResult(item: item.rawValue, runs: times, median: timings.median, spread: timings.spread,
+                          peakRSSMiB: Measure.peakResidentMiB(),
+                          gemmSecondsPerRun: gemm.seconds / Double(max(times.count, 1)),
+                          gemmShare: total > 0 ? gemm.seconds / total : 0, gemmGFLOPS: gemm.gflops, details: details)
+    }
+
+    /// A full generation, driven through a session so that the peak memory of the denoising loop and
+    /// of the decode are seen apart.
+    private func generation(_ item: Item, side: Int) throws -> ItemResult {
+        let pipeline = try models.pipeline()
+        let parameters = GenerationParameters(steps: steps, guidanceScale: 7.5, width: side, height: side, seed: 0)
+        BLASDiagnostics.resetGEMMStatistics(enabled: true)
+        var times: [Double] = [], stepMedians: [Double] = [], decodes: [Double] = [], texts: [Double] = []
+        var denoisePeak = 0.0, decodePeak = 0.0
+        for run in 0..<generationRuns {
+            var session: DenoisingSession?
+            var decode = 0.0
+            times.append(try Measure.seconds {
+                session = try pipeline.makeSession(prompt: "a photograph of an astronaut riding a horse", parameters: parameters)
+                while !session!.isFinished { try session!.step() }
+                denoisePeak = max(denoisePeak, Measure.peakResidentMiB())
+                if releaseBeforeDecode { WideningBuffers.release() }
+                Measure.resetPeakResident()
+                decode = try Measure.seconds { _ = try session!.decode() }
+                decodePeak = max(decodePeak, Measure.peakResidentMiB())
+            })
+            stepMedians.append(Timings(session!.stepSeconds).median)
+            decodes.append(decode)
+            texts.append(session!.textEncodingSeconds)
+            log("\(item.rawValue) run \(run + 1)/\(generationRuns): \(format(times.last!)) s (steps \(session!.stepSeconds.map { format($0, 2) }.joined(separator: " ")); decode \(format(decode, 2)) s)")
+        }
+        var result = result(item, times: times, details: [
+            "steps": Double(steps), "step_seconds_median": Timings(stepMedians).median,
+            "decode_seconds": Timings(decodes).median, "text_encode_seconds": Timings(texts).median,
+            "peak_rss_denoising_mib": denoisePeak, "peak_rss_decoding_mib": decodePeak,
+        ])
+        result.peakRSSMiB = max(denoisePeak, decodePeak)
+        return result
+    }
+
+    /// Widens every UNet layer weight once, as one forward pass does, with no arithmetic after it.
+    private func widening() throws -> ItemResult {
+        _ = try models.unet()
+        guard let weights = models.unetSource?.storedTensors else { throw UsageError("UNet not built") }
+        let wide = weights.filter { $0.precision != .float32 }
+        let elements = wide.reduce(0) { $0 + $1.count }
+        var checksum: Float = 0
+        let body = { for weight in wide { weight.withFloat32 { checksum += $0.withUnsafeBufferPointer { $0[0] } } } }
+        body()  // first use: buffers allocated, mapped pages touched
+        var times: [Double] = []
+        for _ in 0..<max(runs, 5) { times.append(Measure.seconds(body)) }
+        log("widened \(wide.count) of \(weights.count) weights, \(elements) elements (checksum \(checksum))")
+        var result = result(.widen, times: times, details: [
+            "elements": Double(elements), "widening_buffers_mib": Double(WideningBuffers.retainedBytes) / 1_048_576,
+        ])
+        result.details["gb_per_second_written"] = Double(elements * 4) / result.median / 1e9
+        return result
+    }
+
+    /// Loads the whole pipeline from a folder, as an application does.
+    private func loading() throws -> ItemResult {
+        guard let folder = modelFolder else { throw UsageError("the load item needs --model-folder PATH") }
+        var times: [Double] = []
+        for run in 0..<runs {
+            var pipeline: StableDiffusionPipeline?
+            times.append(try Measure.seconds { pipeline = try StableDiffusionPipeline(contentsOf: folder.path) })
+            log("load run \(run + 1)/\(runs): \(format(times.last!)) s (the pipeline reports \(format(pipeline!.loadSeconds)) s); resident \(format(Measure.residentMiB(), 0)) MiB")
+        }
+        return result(.load, times: times, details: [:])
+    }
+}

@@ -1,0 +1,148 @@
+/// The element type a weight is kept in between uses.
+public enum StoredPrecision: String, Sendable, CaseIterable {
+    /// 32-bit floats, used as they are.
+    case float32
+    /// IEEE half precision, widened to float32 where used (exact).
+    case float16
+    /// bfloat16, widened to float32 where used (exact).
+    case bfloat16
+
+    /// Bytes per element.
+    public var byteSize: Int { self == .float32 ? 4 : 2 }
+}
+
+/// A model weight as its checkpoint stores it: float32, or fp16 / bf16 kept 16-bit (in memory, or in
+/// the memory-mapped safetensors file) and widened to float32 only while a layer uses it.
+///
+/// Keeping SD 1.5's fp16 files 16-bit halves the memory its weights take (2.1 GB instead of 4.3 GB).
+/// Widening is exact, so results are identical to widening everything at load. Layers call
+/// ``withFloat32(_:)`` around the operation that needs the weight; the float32 copy lives in a buffer
+/// that is reused from call to call (``WideningBuffers``).
+public struct StoredTensor: Sendable {
+    /// The extents, outermost first.
+    public let shape: [Int]
+    let representation: Representation
+
+    enum Representation: Sendable {
+        case float32(Tensor)
+        /// `count` elements of `buffer` starting at element `offset`.
+        case halfWidth(HalfWidthBuffer, offset: Int)
+    }
+
+    /// Wraps a float32 tensor (used as is, never copied).
+    public init(_ tensor: Tensor) {
+        self.shape = tensor.shape
+        self.representation = .float32(tensor)
+    }
+
+    init(shape: [Int], buffer: HalfWidthBuffer, offset: Int = 0) {
+        precondition(offset >= 0 && offset + Tensor.elementCount(shape) <= buffer.count, "stored tensor outside its buffer")
+        self.shape = shape
+        self.representation = .halfWidth(buffer, offset: offset)
+    }
+
+    /// Rounds a float32 tensor to a 16-bit precision (round to nearest even), as `tensor.half()` does
+    /// in PyTorch; `.float32` keeps it as is.
+    ///
+    /// - Parameters:
+    ///   - tensor: The values.
+    ///   - precision: The precision to keep them in.
+    public init(rounding tensor: Tensor, to precision: StoredPrecision) {
+        switch precision {
+        case .float32: self.init(tensor)
+        case .float16, .bfloat16:
+            let buffer = tensor.withUnsafeBufferPointer { HalfWidthBuffer.narrowing($0, to: precision == .float16 ? .float16 : .bfloat16) }
+            self.init(shape: tensor.shape, buffer: buffer)
+        }
+    }
+
+    /// Number of elements.
+    public var count: Int { Tensor.elementCount(shape) }
+
+    /// The number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// How the elements are kept.
+    public var precision: StoredPrecision {
+        switch representation {
+        case .float32: return .float32
+        case .halfWidth(let buffer, _): return buffer.encoding == .float16 ? .float16 : .bfloat16
+        }
+    }
+
+    /// Whether the elements are read from a memory-mapped file (pages the system can drop and reload)
+    /// rather than memory of their own.
+    public var isMemoryMapped: Bool {
+        if case .halfWidth(let buffer, _) = representation { return buffer.isMapped }
+        return false
+    }
+
+    /// Bytes the elements occupy while stored.
+    public var storedBytes: Int { count * precision.byteSize }
+
+    /// Calls `body` with the weight as a float32 tensor, valid only inside `body`.
+    ///
+    /// A float32 weight is passed as it is; a 16-bit one is widened into a reused buffer first (on all
+    /// compute threads). Do not keep the tensor, or a view of it, after `body` returns: keep
+    /// ``float32()`` instead.
+    ///
+    /// - Parameter body: The work that needs the weight (usually one tensor operation).
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public func withFloat32<Result, Failure: Error>(_ body: (Tensor) throws(Failure) -> Result) throws(Failure) -> Result {
+        switch representation {
+        case .float32(let tensor):
+            return try body(tensor)
+        case .halfWidth(let buffer, let offset):
+            let count = self.count
+            return try WideningBuffers.withTensor(shape: shape, fill: { destination in
+                buffer.widen(offset..<(offset + count), into: destination)
+            }, body)
+        }
+    }
+
+    /// The weight as a float32 tensor of its own (a copy for 16-bit weights): for tests, and for code
+    /// that transforms a weight once at load.
+    public func float32() -> Tensor {
+        switch representation {
+        case .float32(let tensor):
+            return tensor
+        case .halfWidth(let buffer, let offset):
+            let out = Tensor.uninitialized(shape)
+            buffer.widen(offset..<(offset + count), into: out.mutablePointer)
+            return out
+        }
+    }
+
+    /// The same elements viewed with another shape of equal element count (no copy).
+    ///
+    /// - Precondition: The element counts are equal.
+    public func reshaped(_ newShape: [Int]) -> StoredTensor {
+        switch representation {
+        case .float32(let tensor):
+            return StoredTensor(tensor.reshaped(newShape))
+        case .halfWidth(let buffer, let offset):
+            precondition(Tensor.elementCount(newShape) == count, "cannot reshape \(shape) to \(newShape)")
+            return StoredTensor(shape: newShape, buffer: buffer, offset: offset)
+        }
+    }
+
+    /// A range of the outermost dimension (rows of a matrix), sharing the stored 16-bit elements; a
+    /// float32 weight is copied (as ``Tensor/slice(axis:_:)`` does).
+    ///
+    /// - Parameter range: Indices along the first dimension.
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` for a scalar or a range outside it.
+    public func rows(_ range: Range<Int>) throws(TensorError) -> StoredTensor {
+        guard let extent = shape.first, range.lowerBound >= 0, range.upperBound <= extent else {
+            throw .shapeMismatch(operation: "StoredTensor.rows", details: "rows \(range) of \(shape)")
+        }
+        switch representation {
+        case .float32(let tensor):
+            return StoredTensor(try tensor.slice(axis: 0, range))
+        case .halfWidth(let buffer, let offset):
+            let rowCount = Tensor.elementCount(Array(shape.dropFirst()))
+            return StoredTensor(shape: [range.count] + shape.dropFirst(), buffer: buffer,
+                                offset: offset + range.lowerBound * rowCount)
+        }
+    }
+}

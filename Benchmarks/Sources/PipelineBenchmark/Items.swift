@@ -13,13 +13,17 @@ struct ItemResult: Codable {
     var gemmSecondsPerRun: Double
     var gemmShare: Double
     var gemmGFLOPS: Double
+    /// Seconds spent widening 16-bit weights to float32 per run, and the share of the wall time that is.
+    var wideningSecondsPerRun: Double
+    var wideningShare: Double
     /// Item-specific figures (seconds per step, decode time, …).
     var details: [String: Double]
 
     enum CodingKeys: String, CodingKey {
         case item, runs, median, spread, details
         case peakRSSMiB = "peak_rss_mib", gemmSecondsPerRun = "gemm_seconds_per_run", gemmShare = "gemm_share"
-        case gemmGFLOPS = "gemm_gflops"
+        case gemmGFLOPS = "gemm_gflops", wideningSecondsPerRun = "widening_seconds_per_run"
+        case wideningShare = "widening_share"
     }
 }
 
@@ -31,6 +35,8 @@ enum Item: String, CaseIterable {
     case generate512 = "generate-512", generate256 = "generate-256"
     case widen = "widen"
     case load = "load"
+    case precisionAB = "precision-ab"
+    case residencyAB = "residency-ab"
 
     var summary: String {
         switch self {
@@ -43,6 +49,8 @@ enum Item: String, CaseIterable {
         case .generate256: return "full generation 256², PNDM, guidance 7.5"
         case .widen: return "widening every UNet weight to float32 once (the per-step cost of 16-bit storage)"
         case .load: return "StableDiffusionPipeline(contentsOf:) on a diffusers folder"
+        case .precisionAB: return "UNet 512² step with weights kept fp16 (A) and float32 (B), forwards alternated"
+        case .residencyAB: return "UNet 512² step with fp16 weights memory-mapped (A) and copied into memory (B), alternated"
         }
     }
 }
@@ -83,13 +91,24 @@ struct ItemRunner {
             return try widening()
         case .load:
             return try loading()
+        case .precisionAB:
+            let unets = try [StoredPrecision.float16, .float32].map { precision in
+                try UNet2DConditionModel(configuration: .sd15, source: RandomWeightSource(seed: 0, precision: precision))
+            }
+            return try alternating(item, unets[0], unets[1])
+        case .residencyAB:
+            guard let folder = modelFolder else { throw UsageError("residency-ab needs --model-folder PATH") }
+            let unets = try [WeightResidency.memoryMapped, .inMemory].map { residency in
+                try UNet2DConditionModel(configuration: .sd15, source: ModelOrigin.folder(folder, residency).source("unet"))
+            }
+            return try alternating(item, unets[0], unets[1])
         }
     }
 
     /// Times `body` `runs` times after `warmup` untimed runs, with GEMM statistics on.
     private func timed(_ item: Item, runs: Int, warmup: Int, _ body: () throws -> Void) throws -> ItemResult {
         for _ in 0..<warmup { try body() }
-        BLASDiagnostics.resetGEMMStatistics(enabled: true)
+        resetStatistics()
         var times: [Double] = []
         for run in 0..<runs {
             times.append(try Measure.seconds(body))
@@ -100,13 +119,51 @@ struct ItemRunner {
 
     private func result(_ item: Item, times: [Double], details: [String: Double]) -> ItemResult {
         let gemm = BLASDiagnostics.gemmStatistics
+        let widening = WideningBuffers.statistics
         BLASDiagnostics.resetGEMMStatistics(enabled: false)
+        WideningBuffers.resetStatistics(enabled: false)
         let timings = Timings(times)
         let total = times.reduce(0, +)
+        let count = Double(max(times.count, 1))
         return ItemResult(item: item.rawValue, runs: times, median: timings.median, spread: timings.spread,
                           peakRSSMiB: Measure.peakResidentMiB(),
-                          gemmSecondsPerRun: gemm.seconds / Double(max(times.count, 1)),
-                          gemmShare: total > 0 ? gemm.seconds / total : 0, gemmGFLOPS: gemm.gflops, details: details)
+                          gemmSecondsPerRun: gemm.seconds / count, gemmShare: total > 0 ? gemm.seconds / total : 0,
+                          gemmGFLOPS: gemm.gflops, wideningSecondsPerRun: widening.seconds / count,
+                          wideningShare: total > 0 ? widening.seconds / total : 0, details: details)
+    }
+
+    /// Zeroes the GEMM and widening statistics and turns their timing on.
+    private func resetStatistics() {
+        BLASDiagnostics.resetGEMMStatistics(enabled: true)
+        WideningBuffers.resetStatistics(enabled: true)
+    }
+
+    /// Alternates guided 512² steps of two UNets (A, B, A, B, …) so that the machine's changing load
+    /// hits both alike; the runs reported are A's, with B's and the paired ratios in the details.
+    private func alternating(_ item: Item, _ a: UNet2DConditionModel, _ b: UNet2DConditionModel) throws -> ItemResult {
+        let latents = SyntheticInputs.gaussian([2, 4, 64, 64], seed: 1)
+        let text = SyntheticInputs.gaussian([2, 77, 768], seed: 2)
+        for model in [a, b] { _ = try model.predictNoise(latents: latents, timestep: 999, textEmbeddings: text) }
+        resetStatistics()
+        var timesA: [Double] = [], timesB: [Double] = [], cpuA: [Double] = [], cpuB: [Double] = []
+        func step(_ model: UNet2DConditionModel) throws -> (wall: Double, cpu: Double) {
+            let cpuStart = Measure.cpuSeconds()
+            let wall = try Measure.seconds { _ = try model.predictNoise(latents: latents, timestep: 999, textEmbeddings: text) }
+            return (wall, Measure.cpuSeconds() - cpuStart)
+        }
+        for run in 0..<runs {
+            let first = try step(a), second = try step(b)
+            timesA.append(first.wall); cpuA.append(first.cpu)
+            timesB.append(second.wall); cpuB.append(second.cpu)
+            log("\(item.rawValue) pair \(run + 1)/\(runs): A \(format(first.wall)) s (CPU \(format(first.cpu, 1)) s), B \(format(second.wall)) s (CPU \(format(second.cpu, 1)) s)")
+        }
+        let ratios = zip(timesA, timesB).map { $0 / $1 }
+        let cpuRatios = zip(cpuA, cpuB).map { $0 / $1 }
+        return result(item, times: timesA, details: [
+            "b_median": Timings(timesB).median, "a_over_b_paired_median": Timings(ratios).median,
+            "a_cpu_median": Timings(cpuA).median, "b_cpu_median": Timings(cpuB).median,
+            "a_over_b_cpu_paired_median": Timings(cpuRatios).median,
+        ])
     }
 
     /// A full generation, driven through a session so that the peak memory of the denoising loop and
@@ -114,7 +171,7 @@ struct ItemRunner {
     private func generation(_ item: Item, side: Int) throws -> ItemResult {
         let pipeline = try models.pipeline()
         let parameters = GenerationParameters(steps: steps, guidanceScale: 7.5, width: side, height: side, seed: 0)
-        BLASDiagnostics.resetGEMMStatistics(enabled: true)
+        resetStatistics()
         var times: [Double] = [], stepMedians: [Double] = [], decodes: [Double] = [], texts: [Double] = []
         var denoisePeak = 0.0, decodePeak = 0.0
         for run in 0..<generationRuns {
@@ -162,15 +219,22 @@ struct ItemRunner {
         return result
     }
 
-    /// Loads the whole pipeline from a folder, as an application does.
+    /// Loads the whole pipeline from a folder, as an application does; then each part on its own, to
+    /// show where the time goes.
     private func loading() throws -> ItemResult {
         guard let folder = modelFolder else { throw UsageError("the load item needs --model-folder PATH") }
         var times: [Double] = []
+        var parts: [String: [Double]] = [:]
         for run in 0..<runs {
             var pipeline: StableDiffusionPipeline?
             times.append(try Measure.seconds { pipeline = try StableDiffusionPipeline(contentsOf: folder.path) })
             log("load run \(run + 1)/\(runs): \(format(times.last!)) s (the pipeline reports \(format(pipeline!.loadSeconds)) s); resident \(format(Measure.residentMiB(), 0)) MiB")
+            pipeline = nil
+            parts["tokenizer_seconds", default: []].append(try Measure.seconds { _ = try CLIPTokenizer(folder: folder.appendingPathComponent("tokenizer")) })
+            parts["text_encoder_seconds", default: []].append(try Measure.seconds { _ = try CLIPTextModel(folder: folder.appendingPathComponent("text_encoder")) })
+            parts["unet_seconds", default: []].append(try Measure.seconds { _ = try UNet2DConditionModel(folder: folder.appendingPathComponent("unet").path) })
+            parts["vae_seconds", default: []].append(try Measure.seconds { _ = try AutoencoderKL(directory: folder.appendingPathComponent("vae")) })
         }
-        return result(.load, times: times, details: [:])
+        return result(.load, times: times, details: parts.mapValues { Timings($0).median })
     }
 }

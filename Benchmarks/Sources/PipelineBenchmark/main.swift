@@ -7,7 +7,8 @@
 //   load          StableDiffusionPipeline(contentsOf:) on a diffusers folder (--model-folder)
 //
 // For each it prints the median and spread of the runs, the peak resident memory, the share of the
-// time spent in GEMM and the GFLOPS reached, then one `RESULT {json}` line (read by side-by-side.sh).
+// time spent in GEMM and the GFLOPS reached, the time spent widening 16-bit weights to float32, then
+// one `RESULT {json}` line (read by side-by-side.py).
 // Peak memory is the process's (VmHWM) since the item started, models included: run one item per
 // process for a peak comparable with diffusers' (the side-by-side script does).
 //
@@ -56,6 +57,9 @@ do {
         var line = "\(item.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(timings.summary); peak RSS \(format(result.peakRSSMiB, 0)) MiB"
         if result.gemmSecondsPerRun > 0 {
             line += "; GEMM \(format(result.gemmSecondsPerRun, 2)) s per run (\(format(100 * result.gemmShare, 0)) %), \(format(result.gemmGFLOPS, 1)) GFLOPS"
+        }
+        if result.wideningSecondsPerRun > 0 {
+            line += "; widening \(format(result.wideningSecondsPerRun, 2)) s per run (\(format(100 * result.wideningShare, 1)) %)"
         }
         if !result.details.isEmpty {
             line += "; " + result.details.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")

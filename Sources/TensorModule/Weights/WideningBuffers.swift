@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The float32 buffers that 16-bit weights are widened into when a layer runs, kept for reuse.
@@ -9,6 +10,35 @@ import Synchronization
 /// concurrent caller. ``release()`` frees them when a model is no longer in use.
 public enum WideningBuffers {
     private static let free = Mutex<[Int: [TensorStorage]]>([:])
+    private static let statisticsEnabled = Atomic<Bool>(false)
+    private static let widenedElements = Atomic<Int>(0)
+    private static let widenings = Atomic<Int>(0)
+    private static let nanoseconds = Atomic<Int>(0)
+
+    /// Totals of the widening timing hook since the last ``resetStatistics(enabled:)``.
+    public struct Statistics: Sendable, Equatable {
+        /// Weights widened.
+        public var widenings: Int
+        /// Elements widened.
+        public var elements: Int
+        /// Wall time spent widening, in seconds.
+        public var seconds: Double
+    }
+
+    /// The accumulated statistics (all zero unless enabled).
+    public static var statistics: Statistics {
+        Statistics(widenings: widenings.load(ordering: .relaxed), elements: widenedElements.load(ordering: .relaxed),
+                   seconds: Double(nanoseconds.load(ordering: .relaxed)) / 1e9)
+    }
+
+    /// Zeroes the statistics and turns the timing hook on or off (off by default: it reads the clock
+    /// twice per widening).
+    public static func resetStatistics(enabled: Bool) {
+        widenings.store(0, ordering: .relaxed)
+        widenedElements.store(0, ordering: .relaxed)
+        nanoseconds.store(0, ordering: .relaxed)
+        statisticsEnabled.store(enabled, ordering: .relaxed)
+    }
 
     /// Bytes currently kept for reuse (buffers not in use).
     public static var retainedBytes: Int {
@@ -30,7 +60,15 @@ public enum WideningBuffers {
     ) throws(Failure) -> Result {
         let count = Tensor.elementCount(shape)
         var tensor = Tensor(storage: take(count: count), shape: shape)
-        fill(tensor.storage.pointer)
+        if statisticsEnabled.load(ordering: .relaxed) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            fill(tensor.storage.pointer)
+            nanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed)
+            widenings.add(1, ordering: .relaxed)
+            widenedElements.add(count, ordering: .relaxed)
+        } else {
+            fill(tensor.storage.pointer)
+        }
         defer {
             // Only a buffer nobody else references may be written again.
             if isKnownUniquelyReferenced(&tensor.storage) {

@@ -20,7 +20,7 @@ struct CLIPEncoderLayer: Sendable {
     }
 
     func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
-        let attended = try x.broadcasting(attention(attentionNorm(x)), operation: "residual") { $0 + $1 }
-        return try attended.broadcasting(mlp(mlpNorm(attended)), operation: "residual") { $0 + $1 }
+        let attended = try x.adding(attention(attentionNorm(x)))
+        return try attended.adding(mlp(mlpNorm(attended)))
     }
 }

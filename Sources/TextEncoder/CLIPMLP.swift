@@ -16,7 +16,7 @@ struct CLIPMLP: Sendable {
     func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
         var hidden = try expand(x)
         // In place: the expanded activations are the largest tensor of the layer.
-        hidden.apply(activation.function)
+        hidden.apply(activation)
         return try contract(hidden)
     }
 }

@@ -39,8 +39,8 @@ struct BasicTransformerBlock: Sendable {
 
     /// Runs the block on `[B, L, dim]` tokens, attending to `context` `[B, Lk, contextDim]`.
     func callAsFunction(_ x: Tensor, context: Tensor) throws(TensorError) -> Tensor {
-        var hidden = try selfAttention(norm1(x)).broadcasting(x, operation: "self-attention residual", +)
-        hidden = try crossAttention(norm2(hidden), context: context).broadcasting(hidden, operation: "cross-attention residual", +)
-        return try feedForward(norm3(hidden)).broadcasting(hidden, operation: "feed-forward residual", +)
+        var hidden = try selfAttention(norm1(x)).adding(x)
+        hidden = try crossAttention(norm2(hidden), context: context).adding(hidden)
+        return try feedForward(norm3(hidden)).adding(hidden)
     }
 }

@@ -44,6 +44,6 @@ struct VAEAttentionBlock: Sendable {
         let tokens = try groupNorm(x).reshaped([batch, channels, height * width]).permuted([0, 2, 1])
         let attended = try attention(tokens)
         let spatial = try attended.permuted([0, 2, 1]).reshaped(x.shape)
-        return try spatial.broadcasting(x, operation: "VAE attention residual", +)
+        return try spatial.adding(x)
     }
 }

@@ -42,7 +42,8 @@ public struct BLASDiagnostics: Sendable, Codable, Equatable {
         public var calls: Int
         /// Floating-point operations performed (2·m·n·k per call).
         public var flops: Int
-        /// Wall time spent inside GEMM calls, in seconds.
+        /// Wall time during which at least one GEMM call was running, in seconds (GEMMs that run side
+        /// by side on several threads count once).
         public var seconds: Double
         /// Achieved rate in GFLOPS (0 when no time was recorded).
         public var gflops: Double { seconds > 0 ? Double(flops) / seconds / 1e9 : 0 }

@@ -11,6 +11,9 @@ enum GEMM {
     static let calls = Atomic<Int>(0)
     static let flops = Atomic<Int>(0)
     static let nanoseconds = Atomic<Int>(0)
+    /// GEMMs in flight and when the current stretch of GEMM activity began: time is counted while at
+    /// least one GEMM runs, so GEMMs running side by side on several threads count once.
+    static let activity = Mutex<(running: Int, since: UInt64)>((0, 0))
 
     // swiftlint:disable:next function_parameter_count
     static func sgemm(
@@ -28,15 +31,24 @@ enum GEMM {
             preconditionFailure("OpenBLAS is not available: \(error). Call BLASDiagnostics.ensureAvailable() first.")
         }
         let timed = statisticsEnabled.load(ordering: .relaxed)
-        let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
+        if timed {
+            activity.withLock { activity in
+                if activity.running == 0 { activity.since = DispatchTime.now().uptimeNanoseconds }
+                activity.running += 1
+            }
+        }
         library.sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
         if timed {
-            let elapsed = Int(DispatchTime.now().uptimeNanoseconds - start)
             calls.add(1, ordering: .relaxed)
             flops.add(2 * m * n * k, ordering: .relaxed)
-            nanoseconds.add(elapsed, ordering: .relaxed)
+            activity.withLock { activity in
+                activity.running -= 1
+                if activity.running == 0 {
+                    nanoseconds.add(Int(DispatchTime.now().uptimeNanoseconds - activity.since), ordering: .relaxed)
+                }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import _COpenBLAS
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,8 +56,35 @@ enum OpenBLAS {
         try library.get()
     }
 
+    /// Callers currently inside ``withSingleThreadedCalls(_:)``.
+    private static let singleThreadedCallers = Mutex<Int>(0)
+
     static func applyThreadCount(_ count: Int) {
-        if case .success(let lib) = library { lib.setThreads?(Int32(count)) }
+        singleThreadedCallers.withLock { callers in
+            if callers == 0, case .success(let lib) = library { lib.setThreads?(Int32(count)) }
+        }
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread per call, for code that runs independent
+    /// GEMMs on several threads of its own (each core then works on its own operands in its own
+    /// cache, with no hand-off between OpenBLAS's threads and the caller's).
+    ///
+    /// The setting is process-wide: GEMMs other threads start meanwhile also run on one thread,
+    /// which only affects speed. OpenBLAS splits a GEMM's rows and columns between threads, never
+    /// its inner dimension, so results are the same either way.
+    static func withSingleThreadedCalls<Result>(_ body: () throws -> Result) rethrows -> Result {
+        guard case .success(let lib) = library, let setThreads = lib.setThreads else { return try body() }
+        singleThreadedCallers.withLock { callers in
+            if callers == 0 { setThreads(1) }
+            callers += 1
+        }
+        defer {
+            singleThreadedCallers.withLock { callers in
+                callers -= 1
+                if callers == 0 { setThreads(Int32(ComputeConfiguration.threads)) }
+            }
+        }
+        return try body()
     }
 
     static let candidateNames: [String] = [

@@ -1,5 +1,3 @@
-import Foundation
-
 extension Tensor {
     /// The shape two operands broadcast to under NumPy/PyTorch rules, or nil if they do not.
     public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
@@ -96,14 +94,14 @@ extension Tensor {
     }
 
     /// Element-wise sum with broadcasting. Traps on incompatible shapes; use
-    /// ``broadcasting(_:operation:_:)`` to get an error instead.
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, "add", +) }
+    /// ``broadcasting(_:operation:_:)`` or ``adding(_:)`` to get an error instead.
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, .add) }
     /// Element-wise difference with broadcasting.
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, "subtract", -) }
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, .subtract) }
     /// Element-wise product with broadcasting.
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, "multiply", *) }
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, .multiply) }
     /// Element-wise quotient with broadcasting.
-    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, "divide", /) }
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.combine(rhs, .divide) }
     /// Adds a scalar to every element.
     public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.map { $0 + rhs } }
     /// Subtracts a scalar from every element.
@@ -117,9 +115,58 @@ extension Tensor {
     /// Negates every element.
     public static prefix func - (operand: Tensor) -> Tensor { operand.map { -$0 } }
 
-    private func combine(_ other: Tensor, _ name: String, _ op: @escaping @Sendable (Float, Float) -> Float) -> Tensor {
-        do { return try broadcasting(other, operation: name, op) } catch {
+    /// The element-wise sum with broadcasting, as `+` but throwing on incompatible shapes (the
+    /// residual connections of the models use it).
+    ///
+    /// - Parameter other: The other addend.
+    /// - Returns: `self + other`, in the broadcast shape.
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` if the shapes do not broadcast.
+    public func adding(_ other: Tensor) throws(TensorError) -> Tensor {
+        try arithmetic(other, .add)
+    }
+
+    private func combine(_ other: Tensor, _ operation: ArithmeticOperation) -> Tensor {
+        do { return try arithmetic(other, operation) } catch {
             preconditionFailure(error.description)
+        }
+    }
+
+    /// The four arithmetic operators, vectorised where both shapes are equal or one side is a
+    /// scalar; other broadcasts take the general path.
+    private func arithmetic(_ other: Tensor, _ operation: ArithmeticOperation) throws(TensorError) -> Tensor {
+        guard shape == other.shape || other.count == 1 else {
+            return try broadcasting(other, operation: operation.name, operation.function)
+        }
+        let out = Tensor.uninitialized(shape)
+        let o = out.mutablePointer, a = pointer, b = other.pointer
+        let scalar = shape != other.shape
+        parallelFor(count, minimumChunk: 32768) { range in
+            let n = range.count, x = a + range.lowerBound, y = b + (scalar ? 0 : range.lowerBound)
+            let z = o + range.lowerBound
+            switch operation {
+            case .add: Tensor.vectorLoop(x, y, z, n, scalar) { $0 + $1 }
+            case .subtract: Tensor.vectorLoop(x, y, z, n, scalar) { $0 - $1 }
+            case .multiply: Tensor.vectorLoop(x, y, z, n, scalar) { $0 * $1 }
+            case .divide: Tensor.vectorLoop(x, y, z, n, scalar) { $0 / $1 }
+            }
+        }
+        return out
+    }
+
+    /// `z[i] = f(x[i], y[i])` (or `f(x[i], y[0])` when `scalar`) for `n` elements.
+    @inline(__always)
+    static func vectorLoop(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>,
+                           _ n: Int, _ scalar: Bool,
+                           _ f: (VectorMath.Vector, VectorMath.Vector) -> VectorMath.Vector) {
+        var i = 0
+        let splat = VectorMath.Vector(repeating: y[0])
+        while i + VectorMath.width <= n {
+            VectorMath.store(f(VectorMath.load(x + i), scalar ? splat : VectorMath.load(y + i)), z + i)
+            i += VectorMath.width
+        }
+        while i < n {
+            z[i] = f(VectorMath.Vector(repeating: x[i]), VectorMath.Vector(repeating: scalar ? y[0] : y[i]))[0]
+            i += 1
         }
     }
 
@@ -136,14 +183,99 @@ extension Tensor {
     }
 }
 
-/// Activation functions, as PyTorch defines them.
+/// Activation functions, as PyTorch defines them (vectorised; see `VectorMath`).
 extension Tensor {
     /// SiLU (swish): `x · σ(x)`.
-    public func silu() -> Tensor { map(Activation.silu) }
+    public func silu() -> Tensor { activated(.silu) }
     /// GELU, exact (erf) form: `x/2 · (1 + erf(x/√2))`.
-    public func gelu() -> Tensor { map(Activation.gelu) }
+    public func gelu() -> Tensor { activated(.gelu) }
     /// QuickGELU as CLIP defines it: `x · σ(1.702 x)`.
-    public func quickGELU() -> Tensor { map(Activation.quickGELU) }
+    public func quickGELU() -> Tensor { activated(.quickGELU) }
+
+    /// A new tensor with `activation` applied to every element.
+    ///
+    /// - Parameter activation: The function to apply.
+    /// - Returns: A tensor of the same shape.
+    public func activated(_ activation: Activation) -> Tensor {
+        let out = Tensor.uninitialized(shape)
+        let o = out.mutablePointer, a = pointer
+        parallelFor(count, minimumChunk: 16384) { range in
+            switch activation {
+            case .silu: VectorMath.map(a + range.lowerBound, o + range.lowerBound, count: range.count, VectorMath.silu)
+            default: VectorMath.map(a + range.lowerBound, o + range.lowerBound, count: range.count) { VectorMath.apply(activation, $0) }
+            }
+        }
+        return out
+    }
+
+    /// diffusers' GEGLU after its projection: splits the last dimension into a value half and a
+    /// gate half and returns `value · gelu(gate)` (exact GELU), half as wide.
+    ///
+    /// - Returns: The input's shape with the last extent halved.
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when the last extent is odd.
+    public func gatedGELU() throws(TensorError) -> Tensor {
+        guard let doubled = shape.last, doubled % 2 == 0 else {
+            throw .shapeMismatch(operation: "gatedGELU", details: "input \(shape): the last extent must be even")
+        }
+        let half = doubled / 2
+        var outShape = shape
+        outShape[outShape.count - 1] = half
+        let out = Tensor.uninitialized(outShape)
+        let rows = count / Swift.max(doubled, 1)
+        let a = pointer, o = out.mutablePointer
+        parallelFor(rows, minimumChunk: Swift.max(1, 8192 / Swift.max(half, 1))) { range in
+            for row in range {
+                let value = a + row * doubled, gate = value + half, result = o + row * half
+                var i = 0
+                while i + VectorMath.width <= half {
+                    VectorMath.store(VectorMath.load(value + i) * VectorMath.gelu(VectorMath.load(gate + i)), result + i)
+                    i += VectorMath.width
+                }
+                if i < half {
+                    let n = half - i
+                    let v = VectorMath.loadPartial(value + i, count: n) * VectorMath.gelu(VectorMath.loadPartial(gate + i, count: n))
+                    VectorMath.storePartial(v, result + i, count: n)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Applies `activation` to every element in place.
+    ///
+    /// - Parameter activation: The function to apply.
+    public mutating func apply(_ activation: Activation) {
+        let n = count
+        withUnsafeMutableBufferPointer { buffer in
+            let p = buffer.baseAddress!
+            parallelFor(n, minimumChunk: 16384) { range in
+                VectorMath.apply(activation, to: p + range.lowerBound, count: range.count)
+            }
+        }
+    }
+}
+
+/// The element-wise arithmetic operators with fast paths.
+enum ArithmeticOperation {
+    case add, subtract, multiply, divide
+
+    var name: String {
+        switch self {
+        case .add: return "add"
+        case .subtract: return "subtract"
+        case .multiply: return "multiply"
+        case .divide: return "divide"
+        }
+    }
+
+    var function: @Sendable (Float, Float) -> Float {
+        switch self {
+        case .add: return { $0 + $1 }
+        case .subtract: return { $0 - $1 }
+        case .multiply: return { $0 * $1 }
+        case .divide: return { $0 / $1 }
+        }
+    }
 }
 
 /// Scalar activation functions shared by ops that fuse them.
@@ -157,7 +289,8 @@ public enum Activation: String, Sendable, Codable {
     /// CLIP's `x · σ(1.702 x)`.
     case quickGELU = "quick_gelu"
 
-    /// The scalar function.
+    /// The scalar function. It computes exactly what the vectorised tensor operations compute for
+    /// each element.
     public var function: @Sendable (Float) -> Float {
         switch self {
         case .silu: return Activation.silu
@@ -167,10 +300,8 @@ public enum Activation: String, Sendable, Codable {
         }
     }
 
-    @Sendable static func silu(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) }
-    @Sendable static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
-    @Sendable static func geluTanh(_ x: Float) -> Float {
-        0.5 * x * (1 + Foundation.tanh(0.79788456080286536 * (x + 0.044715 * x * x * x)))
-    }
-    @Sendable static func quickGELU(_ x: Float) -> Float { x / (1 + Foundation.exp(-1.702 * x)) }
+    @Sendable static func silu(_ x: Float) -> Float { VectorMath.scalar(x, VectorMath.silu) }
+    @Sendable static func gelu(_ x: Float) -> Float { VectorMath.scalar(x, VectorMath.gelu) }
+    @Sendable static func geluTanh(_ x: Float) -> Float { VectorMath.scalar(x, VectorMath.geluTanh) }
+    @Sendable static func quickGELU(_ x: Float) -> Float { VectorMath.scalar(x, VectorMath.quickGELU) }
 }

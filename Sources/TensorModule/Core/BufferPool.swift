@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Keeps the memory of large tensors that were freed, to hand it out again for the next tensor of a
+/// similar size instead of asking the system for fresh pages.
+///
+/// A diffusion model allocates and frees the same activation and scratch sizes layer after layer and
+/// step after step. Fresh memory from the system costs a page fault and a zeroing per page when
+/// first written (a UNet step at 512² touches several GB that way) and an unmap, with its
+/// cross-core TLB flush, when freed. Buffers of at least ``minimumBytes`` are therefore kept here
+/// when their tensor dies, up to ``capacityBytes`` in total (the oldest are returned to the system
+/// first). A request takes the smallest kept buffer that holds it without wasting more than a
+/// quarter of it (``maximumSlack``).
+///
+/// Reuse never changes results: every operation writes all elements of the tensors it creates
+/// before anything reads them.
+enum BufferPool {
+    /// Smaller buffers come from `malloc`, which recycles them well by itself.
+    static let minimumBytes = 1 << 18
+    /// Free memory kept for reuse, at most.
+    static let capacityBytes = 1 << 30
+    /// A kept buffer serves a request if the request fills at least this fraction of it.
+    static let maximumSlack = 0.75
+    /// Buffers at least twice this large are aligned to, and advised as, transparent huge pages
+    /// where the system supports them: fewer page faults when first touched, fewer TLB misses.
+    static let hugePageBytes = 1 << 21
+
+    /// A kept buffer; the pool owns it exclusively until it hands it out again.
+    private struct Entry: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+        let byteCount: Int
+        let sequence: Int
+    }
+
+    private struct State {
+        /// Kept buffers by size, each list in release order.
+        var free: [Int: [Entry]] = [:]
+        var retainedBytes = 0
+        var sequence = 0
+        /// Bytes obtained from the system (diagnostics).
+        var allocatedBytes = 0
+    }
+
+    private static let state = Mutex(State())
+
+    /// Bytes currently kept for reuse.
+    static var retainedBytes: Int { state.withLock { $0.retainedBytes } }
+
+    /// Bytes obtained from the system since the process started (kept or not).
+    static var systemBytes: Int { state.withLock { $0.allocatedBytes } }
+
+    /// Memory for at least `byteCount` bytes, 64-byte aligned, and its actual size: a kept buffer if
+    /// one fits, else a new allocation. Give it back with ``release(_:byteCount:)`` and that size.
+    static func allocate(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        guard byteCount >= minimumBytes else {
+            return (UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64), byteCount)
+        }
+        let size = (byteCount + 4095) & ~4095
+        let largest = Int(Double(size) / maximumSlack)
+        let reused = state.withLock { state -> Entry? in
+            guard let fit = state.free.keys.filter({ $0 >= size && $0 <= largest }).min(),
+                  let entry = state.free[fit]?.popLast() else {
+                state.allocatedBytes += size
+                return nil
+            }
+            if state.free[fit]?.isEmpty == true { state.free[fit] = nil }
+            state.retainedBytes -= fit
+            return entry
+        }
+        if let reused { return (reused.pointer, reused.byteCount) }
+        return (systemAllocate(size), size)
+    }
+
+    /// Returns memory from ``allocate(byteCount:)``, with the size it reported: kept for reuse when
+    /// large, else freed.
+    static func release(_ pointer: UnsafeMutableRawPointer, byteCount size: Int) {
+        guard size >= minimumBytes, size <= capacityBytes else {
+            pointer.deallocate()
+            return
+        }
+        let evicted = state.withLock { state -> [Entry] in
+            var evicted: [Entry] = []
+            state.sequence += 1
+            state.free[size, default: []].append(Entry(pointer: pointer, byteCount: size, sequence: state.sequence))
+            state.retainedBytes += size
+            while state.retainedBytes > capacityBytes, let oldest = oldestEntry(in: state) {
+                state.free[oldest.byteCount]?.removeFirst()
+                if state.free[oldest.byteCount]?.isEmpty == true { state.free[oldest.byteCount] = nil }
+                state.retainedBytes -= oldest.byteCount
+                evicted.append(oldest)
+            }
+            return evicted
+        }
+        // Freed outside the lock: unmapping can take a while.
+        for entry in evicted { entry.pointer.deallocate() }
+    }
+
+    /// Returns every kept buffer to the system.
+    static func drain() {
+        let all = state.withLock { state -> [Entry] in
+            let entries = state.free.values.flatMap { $0 }
+            state.free = [:]
+            state.retainedBytes = 0
+            return entries
+        }
+        for entry in all { entry.pointer.deallocate() }
+    }
+
+    /// Each size's list is in release order, so the oldest entry is the first of some list.
+    private static func oldestEntry(in state: State) -> Entry? {
+        state.free.values.compactMap(\.first).min { $0.sequence < $1.sequence }
+    }
+
+    private static func systemAllocate(_ size: Int) -> UnsafeMutableRawPointer {
+        let huge = size >= 2 * hugePageBytes
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: huge ? hugePageBytes : 64)
+        #if os(Linux)
+        if huge { _ = madvise(pointer, size, MADV_HUGEPAGE) }
+        #endif
+        return pointer
+    }
+}

@@ -13,11 +13,12 @@ import PackageDescription
 let fuzzerSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"]),
 ]
-/// libFuzzer without its `main` (the target provides one) and AddressSanitizer's runtime.
+/// libFuzzer without its `main` (the target provides one), from the toolchain's clang runtime
+/// (run.sh finds it and passes it in SD_FUZZER_NO_MAIN), and AddressSanitizer's runtime.
+let fuzzerNoMain = Context.environment["SD_FUZZER_NO_MAIN"]
+    ?? "/opt/swift/usr/lib/clang/21/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a"
 let fuzzerLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-sanitize=address",
-                  "-Xlinker", "/opt/swift/usr/lib/clang/21/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a",
-                  "-lstdc++"]),
+    .unsafeFlags(["-sanitize=address", "-Xlinker", fuzzerNoMain, "-lstdc++"]),
 ]
 
 func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {

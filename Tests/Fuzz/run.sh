@@ -31,6 +31,11 @@ for target in "${targets[@]}"; do
 done
 
 scratch="$here/.build-fuzz"
+# libFuzzer's archive without main(), in the clang runtime that ships with the Swift toolchain.
+toolchain="$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")"
+SD_FUZZER_NO_MAIN="$(ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a 2>/dev/null | head -1)"
+[[ -n "$SD_FUZZER_NO_MAIN" ]] || { echo "libclang_rt.fuzzer_no_main not found under $toolchain/lib/clang" >&2; exit 1; }
+export SD_FUZZER_NO_MAIN
 if [[ "${FUZZ_SKIP_BUILD:-0}" != 1 ]]; then
     # -sanitize-coverage instruments every Swift module for libFuzzer (inline 8-bit counters, a PC
     # table and comparison tracing, what -sanitize=fuzzer gives the drivers); C code (the libpng

@@ -214,14 +214,13 @@ struct MalformedInputPipelineTests {
         #expect(emptyPath == model.path("empty.safetensors"))
         // A component's weights alone: the UNet and text encoder are missing.
         let vaeOnly = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: model.path(Self.vaeWeights)) }
-        guard case .singleFile(let singleFileError)? = vaeOnly else {
+        guard case .singleFile(.missingComponent(let path, .unet, let expectedKey, let found))? = vaeOnly else {
             Issue.record("VAE weights as a checkpoint: got \(String(describing: vaeOnly))")
             return
         }
-        switch singleFileError {
-        case .missingComponent, .unsupportedArchitecture: break
-        default: Issue.record("VAE weights as a checkpoint: got \(singleFileError)")
-        }
+        #expect(path == model.path(Self.vaeWeights))
+        #expect(expectedKey.hasPrefix("model.diffusion_model."))
+        #expect(found.contains("decoder.up_blocks"))
     }
 
     static let tiny: Result<StableDiffusionPipeline, PipelineError> = Result { () throws(PipelineError) in

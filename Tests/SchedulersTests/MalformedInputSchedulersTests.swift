@@ -58,6 +58,17 @@ struct MalformedInputSchedulersTests {
         }
     }
 
+    @Test("PNDM with Runge–Kutta steps and fewer than four training timesteps is an error, not an empty range")
+    func pndmShortTraining() throws {
+        let configuration = try Self.decode(#"{"_class_name": "PNDMScheduler", "num_train_timesteps": 2}"#).modelConfiguration()
+        #expect {
+            _ = try configuration.makeScheduler(steps: 1)
+        } throws: { error in
+            guard case .invalidOption(_, let key, let value, _)? = error as? SchedulerError else { return false }
+            return key == "num_train_timesteps" && value == "2"
+        }
+    }
+
     @Test("num_train_timesteps is bounded, so a config cannot make the schedule allocate gigabytes",
           arguments: SchedulerName.allCases)
     func hugeTrainingSchedule(_ name: SchedulerName) throws {

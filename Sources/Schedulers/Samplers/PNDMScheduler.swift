@@ -38,6 +38,10 @@ public struct PNDMScheduler: Scheduler {
         try validateSkippedSteps(skippedSteps, steps: steps, scheduler: name)
         if !configuration.skipPRKSteps && steps < 4 {
             // diffusers builds the Runge–Kutta timesteps from the last four timesteps.
+            guard trainSteps >= 4 else {
+                throw .invalidOption(scheduler: name, key: "num_train_timesteps", value: "\(trainSteps)",
+                                     reason: "Runge–Kutta steps (skip_prk_steps false) need at least 4")
+            }
             throw .invalidStepCount(scheduler: name, steps: steps, allowed: 4...trainSteps)
         }
         self.configuration = configuration

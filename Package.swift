@@ -34,7 +34,9 @@ let package = Package(
         ),
         // A setjmp-safe C wrapper around libpng (libpng-dev). Not API.
         .target(name: "_CPNG", linkerSettings: [.linkedLibrary("png16")]),
-        .target(name: "TensorModule", dependencies: ["_COpenBLAS"], swiftSettings: strictSwift6,
+        // AVX2 / AVX-512 element-wise kernels (softmax), chosen at run time by CPU. Not API.
+        .target(name: "_CVectorKernels"),
+        .target(name: "TensorModule", dependencies: ["_COpenBLAS", "_CVectorKernels"], swiftSettings: strictSwift6,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Layers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
         .target(name: "Tokenizer", dependencies: ["TensorModule"], resources: [.copy("Resources/clip")], swiftSettings: strictSwift6),

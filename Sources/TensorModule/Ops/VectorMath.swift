@@ -1,3 +1,6 @@
+import _COpenBLAS
+import _CVectorKernels
+
 /// Vectorised single-precision math for the element-wise passes (softmax, activations, norms).
 ///
 /// Written on `SIMD8<Float>` with only operations that lower to baseline x86-64 SSE2 (and NEON)
@@ -144,6 +147,19 @@ enum VectorMath {
 
     // MARK: Array passes
 
+    /// The widest instruction set the C kernels (`_CVectorKernels`) may use on this CPU: softmax
+    /// rows go through them on AVX2 and AVX-512 machines, and through the Swift code below elsewhere.
+    enum KernelLevel { case portable, avx2, avx512 }
+
+    /// Decided once per process from CPUID and the OS's register-state support.
+    static let kernelLevel: KernelLevel = {
+        switch sd_x86_vector_tier() {
+        case 3...: return .avx512
+        case 2: return .avx2
+        default: return .portable
+        }
+    }()
+
     /// `destination[i] = f(source[i])` for `count` elements (source and destination may be equal).
     @inline(__always)
     static func map(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, count: Int,
@@ -168,7 +184,16 @@ enum VectorMath {
 
     /// The largest of `count` ≥ 1 elements (NaN-free input assumed; `-∞` allowed).
     @inline(__always)
-    static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+    static func maximum(_ p: UnsafePointer<Float>, count: Int, level: KernelLevel = kernelLevel) -> Float {
+        switch level {
+        case .avx512: return sd_maximum_avx512(p, count)
+        case .avx2: return sd_maximum_avx2(p, count)
+        case .portable: return portableMaximum(p, count: count)
+        }
+    }
+
+    @inline(__always)
+    static func portableMaximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var i = 0
         while i + width <= count {
@@ -189,7 +214,17 @@ enum VectorMath {
     /// returns their sum. The sum is
     /// accumulated in 8 lanes then added in a fixed order, so it does not depend on the caller.
     @inline(__always)
-    static func exponentiateAndSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+    static func exponentiateAndSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float,
+                                   level: KernelLevel = kernelLevel) -> Float {
+        switch level {
+        case .avx512: return sd_exp_shifted_sum_avx512(p, count, shift)
+        case .avx2: return sd_exp_shifted_sum_avx2(p, count, shift)
+        case .portable: return portableExponentiateAndSum(p, count: count, shift: shift)
+        }
+    }
+
+    @inline(__always)
+    static func portableExponentiateAndSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
         let s = Vector(repeating: shift)
         var sum = Vector.zero
         var i = 0

@@ -44,14 +44,16 @@ enum Winograd {
     }
 
     /// Convolves `input` (`[N, C, H, W]`) with `weight` (`[K, C, 3, 3]`) into `output`
-    /// (`[N, K, Ho, Wo]`), adding `bias` (`[K]`) if given.
+    /// (`[N, K, Ho, Wo]`), adding `bias` (`[K]`) if given. `bandBytes` and `filterBytes` default to
+    /// the type's budgets (tests pass small ones to exercise several bands and groups).
     ///
     /// Output channels go in groups whose transformed filters fit ``filterBytes``; within a group,
     /// tiles go in bands of tile rows whose transformed input and products fit ``bandBytes``. When a
     /// whole image batch is one band (every UNet level at 512²), its input is transformed once for
     /// all groups.
     static func convolve(_ plan: Plan, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                         bandBytes: Int = Winograd.bandBytes, filterBytes: Int = Winograd.filterBytes) {
         let (c, k) = (plan.channels, plan.outChannels)
         let groupSize = Swift.max(1, Swift.min(k, filterBytes / (16 * c * MemoryLayout<Float>.stride)))
         let tileRowsTotal = plan.batch * plan.tileRows

@@ -114,10 +114,78 @@ float sd_maximum_avx2(const float *p, size_t count) {
     return result;
 }
 
+
+// G = [[1,0,0], [½,½,½], [½,-½,½], [0,0,1]]: t = G g column by column, then each row of t times Gᵀ.
+#define SD_WINOGRAD_FILTER_BODY(V, ADD, SUB, MUL, SET1, STORE)                                  \
+    V half = SET1(0.5f);                                                                      \
+    V a0 = tap(0), a1 = tap(3), a2 = tap(6);                                                  \
+    V b0 = tap(1), b1 = tap(4), b2 = tap(7);                                                  \
+    V c0 = tap(2), c1 = tap(5), c2 = tap(8);                                                  \
+    V rows[4][3] = {                                                                          \
+        { a0, b0, c0 },                                                                       \
+        { MUL(half, ADD(ADD(a0, a1), a2)), MUL(half, ADD(ADD(b0, b1), b2)), MUL(half, ADD(ADD(c0, c1), c2)) }, \
+        { MUL(half, ADD(SUB(a0, a1), a2)), MUL(half, ADD(SUB(b0, b1), b2)), MUL(half, ADD(SUB(c0, c1), c2)) }, \
+        { a2, b2, c2 } };                                                                     \
+    for (int row = 0; row < 4; row++) {                                                       \
+        V t0 = rows[row][0], t1 = rows[row][1], t2 = rows[row][2];                            \
+        STORE(u + (size_t)(row * 4 + 0) * plane + f, t0);                                     \
+        STORE(u + (size_t)(row * 4 + 1) * plane + f, MUL(half, ADD(ADD(t0, t1), t2)));        \
+        STORE(u + (size_t)(row * 4 + 2) * plane + f, MUL(half, ADD(SUB(t0, t1), t2)));        \
+        STORE(u + (size_t)(row * 4 + 3) * plane + f, t2);                                     \
+    }
+
+__attribute__((target("avx512f")))
+void sd_winograd_filters_avx512(const float *weight, size_t count, float *u, size_t plane) {
+    const __m512i index = _mm512_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63, 72, 81, 90, 99, 108, 117, 126, 135);
+    for (size_t f = 0; f < count; f += 16) {
+        size_t left = count - f;
+        __mmask16 lanes = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        const float *g = weight + f * 9;
+#define tap(q) _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lanes, index, g + (q), 4)
+#define STORE512(p, v) _mm512_mask_storeu_ps((p), lanes, (v))
+        SD_WINOGRAD_FILTER_BODY(__m512, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_set1_ps, STORE512)
+#undef tap
+#undef STORE512
+    }
+}
+
+__attribute__((target("avx2,fma")))
+void sd_winograd_filters_avx2(const float *weight, size_t count, float *u, size_t plane) {
+    const __m256i index = _mm256_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63);
+    size_t f = 0;
+    for (; f + 8 <= count; f += 8) {
+        const float *g = weight + f * 9;
+#define tap(q) _mm256_i32gather_ps(g + (q), index, 4)
+#define STORE256(p, v) _mm256_storeu_ps((p), (v))
+        SD_WINOGRAD_FILTER_BODY(__m256, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_set1_ps, STORE256)
+#undef tap
+#undef STORE256
+    }
+    for (; f < count; f++) {
+        // The same arithmetic on one filter.
+        const float *g = weight + f * 9;
+#define tap(q) g[(q)]
+#define ADD1(x, y) ((x) + (y))
+#define SUB1(x, y) ((x) - (y))
+#define MUL1(x, y) ((x) * (y))
+#define SET11(x) (x)
+#define STORE1(p, v) (*(p) = (v))
+        SD_WINOGRAD_FILTER_BODY(float, ADD1, SUB1, MUL1, SET11, STORE1)
+#undef tap
+#undef ADD1
+#undef SUB1
+#undef MUL1
+#undef SET11
+#undef STORE1
+    }
+}
+
 #else
 // Not x86: never called (Swift checks the CPU first).
 float sd_exp_shifted_sum_avx512(float *p, size_t count, float shift) { (void)p; (void)count; (void)shift; return 0; }
 float sd_exp_shifted_sum_avx2(float *p, size_t count, float shift) { (void)p; (void)count; (void)shift; return 0; }
 float sd_maximum_avx512(const float *p, size_t count) { (void)p; (void)count; return 0; }
 float sd_maximum_avx2(const float *p, size_t count) { (void)p; (void)count; return 0; }
+void sd_winograd_filters_avx512(const float *weight, size_t count, float *u, size_t plane) { (void)weight; (void)count; (void)u; (void)plane; }
+void sd_winograd_filters_avx2(const float *weight, size_t count, float *u, size_t plane) { (void)weight; (void)count; (void)u; (void)plane; }
 #endif

@@ -125,6 +125,26 @@ struct ComputeKernelTests {
         #expect(split.scalars == winograd.scalars)
     }
 
+    @Test("The C filter transforms equal the portable one", arguments: [1, 7, 8, 9, 16, 17, 100])
+    func filterTransforms(filters: Int) {
+        let tier = Int(sd_x86_vector_tier_for_tests())
+        let weight = Self.values(filters * 9, seed: UInt64(filters))
+        func transform(_ level: VectorMath.KernelLevel) -> [Float] {
+            var u = [Float](repeating: .nan, count: 16 * filters)
+            weight.withUnsafeBufferPointer { w in
+                u.withUnsafeMutableBufferPointer { out in
+                    Winograd.transformFilters(w.baseAddress!, outChannels: filters, channels: 1, into: out.baseAddress!, level: level)
+                }
+            }
+            return u
+        }
+        let portable = transform(.portable)
+        #expect(!portable.contains { $0.isNaN })
+        // Adds and halvings in the same order: bit-identical.
+        if tier >= 2 { #expect(transform(.avx2) == portable) }
+        if tier >= 3 { #expect(transform(.avx512) == portable) }
+    }
+
     @Test("GEMM results do not depend on the OpenBLAS thread count (attention and Winograd run GEMMs single-threaded)")
     func gemmThreadIndependence() throws {
         let saved = ComputeConfiguration.threads

@@ -14,3 +14,8 @@ float sd_exp_shifted_sum_avx2(float *p, size_t count, float shift);
 /// The largest of count ≥ 1 floats (no NaN).
 float sd_maximum_avx512(const float *p, size_t count);
 float sd_maximum_avx2(const float *p, size_t count);
+
+/// Winograd F(2x2, 3x3) filter transform U = G g Gᵀ for `count` consecutive 3×3 filters
+/// (`weight` points at the first, 9 floats each): element ξ of filter f goes to u[ξ·plane + f].
+void sd_winograd_filters_avx512(const float *weight, size_t count, float *u, size_t plane);
+void sd_winograd_filters_avx2(const float *weight, size_t count, float *u, size_t plane);

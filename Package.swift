@@ -37,7 +37,10 @@ let package = Package(
         // fp16 / bf16 ↔ float32 conversions with F16C where the CPU has it (weights stay 16-bit in
         // memory and are widened where used). Not API.
         .target(name: "_CHalfPrecision"),
-        .target(name: "TensorModule", dependencies: ["_COpenBLAS", "_CHalfPrecision"], swiftSettings: strictSwift6,
+        // AVX2 / AVX-512 element-wise kernels (softmax, Winograd filter transform), chosen at run time
+        // by CPU. Not API.
+        .target(name: "_CVectorKernels"),
+        .target(name: "TensorModule", dependencies: ["_COpenBLAS", "_CHalfPrecision", "_CVectorKernels"], swiftSettings: strictSwift6,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Layers", dependencies: ["TensorModule"], swiftSettings: strictSwift6),
         .target(name: "Tokenizer", dependencies: ["TensorModule"], resources: [.copy("Resources/clip")], swiftSettings: strictSwift6),

@@ -21,7 +21,8 @@ import Glibc
 ///    opens it again, and removes the variable so child processes are unaffected.
 ///
 /// Where detection already works (a newer OpenBLAS on the same CPU), step 3 never happens and the
-/// library's own choice stays. The outcome is reported by ``BLASDiagnostics``.
+/// library's own choice stays. The outcome is reported by ``BLASDiagnostics``. The library is also
+/// opened with a short idle-thread timeout (``threadTimeout``) unless the user set one.
 enum OpenBLAS {
     typealias SgemmFunction = @convention(c) (
         CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint,
@@ -94,7 +95,17 @@ enum OpenBLAS {
         "/usr/local/opt/openblas/lib/libopenblas.dylib",
     ]
 
+    /// `OPENBLAS_THREAD_TIMEOUT` the SDK sets (when the user has not) while opening the library:
+    /// OpenBLAS's idle threads then sleep right after a GEMM instead of spinning with
+    /// `sched_yield` for 2²⁸ cycles (≈ 0.1 s), which stole a core from the element-wise work and the
+    /// single-threaded GEMMs that run between multi-threaded ones (2.7 % of a UNet step's CPU time
+    /// in yields with the default, measured; waking a sleeping thread costs microseconds per GEMM).
+    static let threadTimeout = "4"
+
     private static func load() -> Result<Library, TensorError> {
+        let setsTimeout = getenv("OPENBLAS_THREAD_TIMEOUT") == nil
+        if setsTimeout { setenv("OPENBLAS_THREAD_TIMEOUT", threadTimeout, 1) }
+        defer { if setsTimeout { unsetenv("OPENBLAS_THREAD_TIMEOUT") } }
         let userCoreType = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         for name in candidateNames {
             // A copy already in the process (linked by something else) cannot be re-initialised.

@@ -33,6 +33,12 @@ extension Tensor {
     ///   - padding: Zero padding per side (asymmetric allowed).
     /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when channels or sizes disagree.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .uniform(0)) throws(TensorError) -> Tensor {
+        try conv2d(weight: weight, bias: bias, stride: stride, padding: padding, allowWinograd: true)
+    }
+
+    /// `conv2d`, optionally never by Winograd (tests compare the two methods).
+    func conv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Padding2D,
+                allowWinograd: Bool) throws(TensorError) -> Tensor {
         guard rank == 4, weight.rank == 4, weight.shape[1] == shape[1], stride >= 1 else {
             throw .shapeMismatch(operation: "conv2d", details: "input \(shape), weight \(weight.shape), stride \(stride)")
         }
@@ -50,7 +56,7 @@ extension Tensor {
             throw .shapeMismatch(operation: "conv2d", details: "bias \(bias.shape), expected [\(outChannels)]")
         }
         let out = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-        if Winograd.applies(channels: inChannels, outChannels: outChannels, kernelHeight: kh, kernelWidth: kw,
+        if allowWinograd, Winograd.applies(channels: inChannels, outChannels: outChannels, kernelHeight: kh, kernelWidth: kw,
                             stride: stride, batch: batch, outHeight: outHeight, outWidth: outWidth) {
             let plan = Winograd.Plan(batch: batch, channels: inChannels, outChannels: outChannels, height: height, width: width,
                                      outHeight: outHeight, outWidth: outWidth, padTop: padding.top, padLeft: padding.left)

@@ -1,3 +1,6 @@
+import _COpenBLAS
+import _CVectorKernels
+
 /// Vectorised single-precision math for the element-wise passes (softmax, activations, norms).
 ///
 /// Written on `SIMD8<Float>` with only operations that lower to baseline x86-64 SSE2 (and NEON)
@@ -14,31 +17,49 @@ enum VectorMath {
 
     // MARK: exp
 
-    /// `eˣ` with a relative error ≤ 1.5 ulp on [-87.3, 88.7]; 0 below (where the true value is
-    /// subnormal, so `exp(-∞)` is exactly 0 as a masked softmax needs), the largest finite range
-    /// value times ≈ 1 above, NaN for NaN. Cody–Waite reduction by ln 2, Cephes' degree-6 polynomial.
+    /// Below this, `eˣ` is subnormal in float32 and is returned as exactly 0 (so `exp(-∞) = 0`, as
+    /// a masked softmax needs).
+    static let expUnderflow: Float = -87.336_54
+    /// Above this, the result would need an exponent of 128; inputs are clamped to it (e⁸⁸ ≈ 1.65e38).
+    static let expOverflow: Float = 88
+
+    /// `eˣ` with a relative error ≤ 1.9e-7 (`e⁰` is exactly 1): 0 below ``expUnderflow``, `e⁸⁸` above ``expOverflow``,
+    /// NaN for NaN.
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let low = Vector(repeating: -87.336_54), high = Vector(repeating: 88.722_83)
-        let underflow = x .< low
-        var v = x.replacing(with: low, where: underflow)
-        v = v.replacing(with: high, where: v .> high)
-        let magic = Vector(repeating: 12_582_912)  // 1.5 · 2²³: adding it rounds to an integer
-        let shifted = v * 1.442_695_040_888_963_4 + magic
+        let clamped = x.replacing(with: Vector(repeating: expOverflow), where: x .> Vector(repeating: expOverflow))
+        return expCore(clamped).replacing(with: 0, where: x .< Vector(repeating: expUnderflow))
+    }
+
+    /// `eˣ` for `x ≤ 0` (softmax numerators after subtracting the row maximum): ``exp(_:)`` without
+    /// the overflow clamp.
+    @inline(__always)
+    static func expNonPositive(_ x: Vector) -> Vector {
+        expCore(x).replacing(with: 0, where: x .< Vector(repeating: expUnderflow))
+    }
+
+    /// `2ⁿ · p(r)` with `n = round(x / ln 2)`, `r = x − n ln 2` (Cody–Waite, two constants) and `p` a
+    /// degree-5 polynomial for `eʳ` on [−ln 2 / 2, ln 2 / 2] with constant term 1, fitted for minimal
+    /// relative error (9.1e-8; 1.9e-7 with float32 rounding). Valid for
+    /// `expUnderflow ≤ x ≤ expOverflow`.
+    ///
+    /// Adding 1.5·2²³ + 127 rounds `x / ln 2` to an integer and leaves `n + 127` in the low bits of
+    /// the sum, so shifting its bit pattern left by 23 gives the float `2ⁿ` directly.
+    @inline(__always)
+    static func expCore(_ x: Vector) -> Vector {
+        let magic = Vector(repeating: 12_582_912 + 127)
+        let shifted = x * 1.442_695_040_888_963_4 + magic
         let n = shifted - magic
-        var r = v - n * 0.693_359_375
+        var r = x - n * 0.693_359_375
         r = r + n * 2.121_944_400_546_905_8e-4
-        var p = Vector(repeating: 1.987_569_150_0e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        let y = p * (r * r) + r + 1
-        let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
-        // n ≥ -126 after the clamp, so 2ⁿ is a normal float.
-        let scale = unsafeBitCast((exponent &+ 127) &<< 23, to: Vector.self)
-        return (y * scale).replacing(with: 0, where: underflow)
+        var p = Vector(repeating: 8.290_314_115_583_897e-3)
+        p = p * r + 4.189_793_020_486_832e-2
+        p = p * r + 1.666_763_573_884_964e-1
+        p = p * r + 4.999_915_063_381_195e-1
+        p = p * r + 9.999_997_019_767_761e-1
+        p = p * r + 1
+        let scale = unsafeBitCast(unsafeBitCast(shifted, to: SIMD8<Int32>.self) &<< 23, to: Vector.self)
+        return p * scale
     }
 
     /// `1 / (1 + e⁻ˣ)`.
@@ -126,6 +147,19 @@ enum VectorMath {
 
     // MARK: Array passes
 
+    /// The widest instruction set the C kernels (`_CVectorKernels`) may use on this CPU: softmax
+    /// rows go through them on AVX2 and AVX-512 machines, and through the Swift code below elsewhere.
+    enum KernelLevel { case portable, avx2, avx512 }
+
+    /// Decided once per process from CPUID and the OS's register-state support.
+    static let kernelLevel: KernelLevel = {
+        switch sd_x86_vector_tier() {
+        case 3...: return .avx512
+        case 2: return .avx2
+        default: return .portable
+        }
+    }()
+
     /// `destination[i] = f(source[i])` for `count` elements (source and destination may be equal).
     @inline(__always)
     static func map(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, count: Int,
@@ -150,7 +184,16 @@ enum VectorMath {
 
     /// The largest of `count` ≥ 1 elements (NaN-free input assumed; `-∞` allowed).
     @inline(__always)
-    static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
+    static func maximum(_ p: UnsafePointer<Float>, count: Int, level: KernelLevel = kernelLevel) -> Float {
+        switch level {
+        case .avx512: return sd_maximum_avx512(p, count)
+        case .avx2: return sd_maximum_avx2(p, count)
+        case .portable: return portableMaximum(p, count: count)
+        }
+    }
+
+    @inline(__always)
+    static func portableMaximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var m = Vector(repeating: -.infinity)
         var i = 0
         while i + width <= count {
@@ -167,22 +210,33 @@ enum VectorMath {
         return result
     }
 
-    /// Replaces each of `count` elements by `exp(x − shift)` and returns their sum. The sum is
+    /// Replaces each of `count` elements by `exp(x − shift)` (`shift` at least their maximum) and
+    /// returns their sum. The sum is
     /// accumulated in 8 lanes then added in a fixed order, so it does not depend on the caller.
     @inline(__always)
-    static func exponentiateAndSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+    static func exponentiateAndSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float,
+                                   level: KernelLevel = kernelLevel) -> Float {
+        switch level {
+        case .avx512: return sd_exp_shifted_sum_avx512(p, count, shift)
+        case .avx2: return sd_exp_shifted_sum_avx2(p, count, shift)
+        case .portable: return portableExponentiateAndSum(p, count: count, shift: shift)
+        }
+    }
+
+    @inline(__always)
+    static func portableExponentiateAndSum(_ p: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
         let s = Vector(repeating: shift)
         var sum = Vector.zero
         var i = 0
         while i + width <= count {
-            let e = exp(load(p + i) - s)
+            let e = expNonPositive(load(p + i) - s)
             store(e, p + i)
             sum += e
             i += width
         }
         if i < count {
             // Padding lanes hold -∞, whose exp is exactly 0.
-            let e = exp(loadPartial(p + i, count: count - i, fill: -.infinity) - s)
+            let e = expNonPositive(loadPartial(p + i, count: count - i, fill: -.infinity) - s)
             storePartial(e, p + i, count: count - i)
             sum += e
         }

@@ -1,3 +1,5 @@
+import _CVectorKernels
+
 /// 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast
 /// Algorithms for Convolutional Neural Networks", 2016).
 ///
@@ -44,14 +46,16 @@ enum Winograd {
     }
 
     /// Convolves `input` (`[N, C, H, W]`) with `weight` (`[K, C, 3, 3]`) into `output`
-    /// (`[N, K, Ho, Wo]`), adding `bias` (`[K]`) if given.
+    /// (`[N, K, Ho, Wo]`), adding `bias` (`[K]`) if given. `bandBytes` and `filterBytes` default to
+    /// the type's budgets (tests pass small ones to exercise several bands and groups).
     ///
     /// Output channels go in groups whose transformed filters fit ``filterBytes``; within a group,
     /// tiles go in bands of tile rows whose transformed input and products fit ``bandBytes``. When a
     /// whole image batch is one band (every UNet level at 512²), its input is transformed once for
     /// all groups.
     static func convolve(_ plan: Plan, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                         bandBytes: Int = Winograd.bandBytes, filterBytes: Int = Winograd.filterBytes) {
         let (c, k) = (plan.channels, plan.outChannels)
         let groupSize = Swift.max(1, Swift.min(k, filterBytes / (16 * c * MemoryLayout<Float>.stride)))
         let tileRowsTotal = plan.batch * plan.tileRows
@@ -95,43 +99,53 @@ enum Winograd {
     // MARK: Filter transform
 
     /// `U_ξ[k][c] = (G g G ᵀ)_ξ` for every filter, with `G = [[1,0,0], [½,½,½], [½,-½,½], [0,0,1]]`.
-    /// Eight filters (consecutive input channels) at a time, one per lane.
+    /// Filter `f = k·C + c` lands at `u[ξ·K·C + f]`, so the work is one flat loop over filters: the
+    /// C kernels on AVX2/AVX-512 machines (gathering the taps of 8 or 16 filters at once), else eight
+    /// filters per Swift vector.
     static func transformFilters(_ weight: UnsafePointer<Float>, outChannels k: Int, channels c: Int,
-                                 into u: UnsafeMutablePointer<Float>) {
+                                 into u: UnsafeMutablePointer<Float>, level: VectorMath.KernelLevel = VectorMath.kernelLevel) {
         let plane = k * c
-        parallelFor(k, minimumChunk: 8) { range in
-            for o in range {
-                var i = 0
-                while i < c {
-                    let count = Swift.min(8, c - i)
-                    let g = weight + (o * c + i) * 9
-                    // Tap q of the eight filters (stride 9 apart).
-                    func tap(_ q: Int) -> Vector {
-                        if count == 8 {
-                            return Vector(g[q], g[9 + q], g[18 + q], g[27 + q], g[36 + q], g[45 + q], g[54 + q], g[63 + q])
-                        }
-                        var v = Vector.zero
-                        for lane in 0..<count { v[lane] = g[lane * 9 + q] }
-                        return v
-                    }
-                    let destination = u + o * c + i
-                    // Row `row` of t = G g, times Gᵀ.
-                    func emitRow(_ row: Int, _ t0: Vector, _ t1: Vector, _ t2: Vector) {
-                        store(t0, destination + (row * 4 + 0) * plane, count: count)
-                        store(0.5 * (t0 + t1 + t2), destination + (row * 4 + 1) * plane, count: count)
-                        store(0.5 * (t0 - t1 + t2), destination + (row * 4 + 2) * plane, count: count)
-                        store(t2, destination + (row * 4 + 3) * plane, count: count)
-                    }
-                    let (a0, a1, a2) = (tap(0), tap(3), tap(6))
-                    let (b0, b1, b2) = (tap(1), tap(4), tap(7))
-                    let (c0, c1, c2) = (tap(2), tap(5), tap(8))
-                    emitRow(0, a0, b0, c0)
-                    emitRow(1, 0.5 * (a0 + a1 + a2), 0.5 * (b0 + b1 + b2), 0.5 * (c0 + c1 + c2))
-                    emitRow(2, 0.5 * (a0 - a1 + a2), 0.5 * (b0 - b1 + b2), 0.5 * (c0 - c1 + c2))
-                    emitRow(3, a2, b2, c2)
-                    i += 8
-                }
+        parallelFor(plane, minimumChunk: 4096) { range in
+            let count = range.count, first = range.lowerBound
+            switch level {
+            case .avx512: sd_winograd_filters_avx512(weight + first * 9, count, u + first, plane)
+            case .avx2: sd_winograd_filters_avx2(weight + first * 9, count, u + first, plane)
+            case .portable: portableTransformFilters(weight + first * 9, count: count, into: u + first, plane: plane)
             }
+        }
+    }
+
+    private static func portableTransformFilters(_ weight: UnsafePointer<Float>, count total: Int,
+                                                 into u: UnsafeMutablePointer<Float>, plane: Int) {
+        var f = 0
+        while f < total {
+            let count = Swift.min(8, total - f)
+            let g = weight + f * 9
+            // Tap q of the eight filters (stride 9 apart).
+            func tap(_ q: Int) -> Vector {
+                if count == 8 {
+                    return Vector(g[q], g[9 + q], g[18 + q], g[27 + q], g[36 + q], g[45 + q], g[54 + q], g[63 + q])
+                }
+                var v = Vector.zero
+                for lane in 0..<count { v[lane] = g[lane * 9 + q] }
+                return v
+            }
+            let destination = u + f
+            // Row `row` of t = G g, times Gᵀ.
+            func emitRow(_ row: Int, _ t0: Vector, _ t1: Vector, _ t2: Vector) {
+                store(t0, destination + (row * 4 + 0) * plane, count: count)
+                store(0.5 * (t0 + t1 + t2), destination + (row * 4 + 1) * plane, count: count)
+                store(0.5 * (t0 - t1 + t2), destination + (row * 4 + 2) * plane, count: count)
+                store(t2, destination + (row * 4 + 3) * plane, count: count)
+            }
+            let (a0, a1, a2) = (tap(0), tap(3), tap(6))
+            let (b0, b1, b2) = (tap(1), tap(4), tap(7))
+            let (c0, c1, c2) = (tap(2), tap(5), tap(8))
+            emitRow(0, a0, b0, c0)
+            emitRow(1, 0.5 * (a0 + a1 + a2), 0.5 * (b0 + b1 + b2), 0.5 * (c0 + c1 + c2))
+            emitRow(2, 0.5 * (a0 - a1 + a2), 0.5 * (b0 - b1 + b2), 0.5 * (c0 - c1 + c2))
+            emitRow(3, a2, b2, c2)
+            f += 8
         }
     }
 

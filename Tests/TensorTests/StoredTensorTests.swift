@@ -131,8 +131,19 @@ struct StoredTensorTests {
                 #expect(inner.scalars == (0..<4096).map { Float($0 % 5) })
             }
         }
-        // Both buffers went back to the pool (other tests may add their own, so at least these).
-        #expect(WideningBuffers.retainedBytes >= 2 * 4096 * 4)
+    }
+
+    @Test("A widened tensor kept past its use is never overwritten by a later widening")
+    func keptWideningIsNotReused() {
+        let big = StoredTensor(rounding: Tensor(shape: [128, 64], scalars: (0..<8192).map { Float($0 % 11) }), to: .float16)
+        let small = StoredTensor(rounding: Tensor(shape: [32, 32], scalars: (0..<1024).map { Float($0 % 3) }), to: .float16)
+        // Warm a buffer large enough for both, so the small weight would borrow it if it were free.
+        big.withFloat32 { _ in }
+        let kept = big.withFloat32 { $0 }
+        for _ in 0..<3 {
+            small.withFloat32 { #expect($0.scalars == (0..<1024).map { Float($0 % 3) }) }
+        }
+        #expect(kept.scalars == (0..<8192).map { Float($0 % 11) })
     }
 
     @Test("A layer on fp16 weights computes exactly what it computes on the widened float32 weights")

@@ -8,8 +8,11 @@
 final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
-    /// Bytes actually allocated (a reused buffer may be somewhat larger than `count` floats).
+    /// Bytes actually allocated (a reused buffer may be somewhat larger than `count` floats); 0 for
+    /// borrowed memory.
     private let allocatedBytes: Int
+    /// The storage whose memory this one borrows, kept alive as long as this one is.
+    private let owner: TensorStorage?
 
     /// Allocates `count` floats, uninitialised. Callers fill every element before publishing.
     init(uninitializedCount count: Int) {
@@ -18,10 +21,23 @@ final class TensorStorage: @unchecked Sendable {
         let (raw, bytes) = BufferPool.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
         self.allocatedBytes = bytes
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.owner = nil
+    }
+
+    /// The first `count` elements of `owner`'s memory, as a storage of exactly that size (a tensor's
+    /// storage must be its size). The memory stays `owner`'s: it is not freed when this one dies.
+    init(borrowingPrefixOf owner: TensorStorage, count: Int) {
+        precondition(count >= 0 && count <= owner.count, "borrowed \(count) of \(owner.count) elements")
+        self.count = count
+        self.pointer = owner.pointer
+        self.allocatedBytes = 0
+        self.owner = owner
     }
 
     deinit {
-        BufferPool.release(UnsafeMutableRawPointer(pointer), byteCount: allocatedBytes)
+        if owner == nil {
+            BufferPool.release(UnsafeMutableRawPointer(pointer), byteCount: allocatedBytes)
+        }
     }
 
     var buffer: UnsafeMutableBufferPointer<Float> {

@@ -143,9 +143,15 @@ public final class DenoisingSession {
 
     /// Decodes the current latents into images.
     ///
+    /// The buffers the denoising loop kept for reuse are released first and the decoder's afterwards
+    /// (``ComputeMemory/releaseCachedBuffers()``): neither phase can reuse the other's sizes, and
+    /// holding them would only raise the peak (by 0.4 GB for a 512² SD 1.5 generation).
+    ///
     /// - Returns: One image per latent.
     /// - Throws: ``PipelineError`` from the decoder.
     public func decode() throws(PipelineError) -> [RGBImage] {
+        ComputeMemory.releaseCachedBuffers()
+        defer { ComputeMemory.releaseCachedBuffers() }
         let decoded = try attributing(to: "VAE decoder") { try pipeline.decoder.decode(latents: latents) }
         var images: [RGBImage] = []
         for index in 0..<latents.shape[0] { images.append(try RGBImage(decoderOutput: decoded, index: index)) }

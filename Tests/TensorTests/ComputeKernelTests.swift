@@ -162,19 +162,40 @@ struct ComputeKernelTests {
 
     @Test("Freed large buffers are reused for requests that fill most of them")
     func bufferReuse() {
-        // An unusual size, so that other tests running meanwhile do not take the buffer.
+        // A pool of its own, so that other tests running meanwhile neither take nor drain the buffer.
+        let pool = BufferPool()
         let bytes = (29 << 20) + 4096 * 7
-        let first = BufferPool.allocate(byteCount: bytes)
-        BufferPool.release(first.pointer, byteCount: first.byteCount)
-        let again = BufferPool.allocate(byteCount: bytes - 4096)
+        let first = pool.allocate(byteCount: bytes)
+        pool.release(first.pointer, byteCount: first.byteCount)
+        let again = pool.allocate(byteCount: bytes - 4096)
         #expect(again.pointer == first.pointer && again.byteCount == first.byteCount)
-        BufferPool.release(again.pointer, byteCount: again.byteCount)
+        pool.release(again.pointer, byteCount: again.byteCount)
         // Too small a request for that buffer: fresh memory instead.
-        let small = BufferPool.allocate(byteCount: bytes / 2)
+        let small = pool.allocate(byteCount: bytes / 2)
         #expect(small.pointer != first.pointer)
-        BufferPool.release(small.pointer, byteCount: small.byteCount)
-        let tiny = BufferPool.allocate(byteCount: 100)
+        pool.release(small.pointer, byteCount: small.byteCount)
+        let tiny = pool.allocate(byteCount: 100)
         #expect(tiny.byteCount == 100)
-        BufferPool.release(tiny.pointer, byteCount: tiny.byteCount)
+        pool.release(tiny.pointer, byteCount: tiny.byteCount)
+    }
+
+    @Test("The pool keeps at most its capacity, oldest buffers going first; lowering it trims at once")
+    func bufferPoolCapacity() {
+        let pool = BufferPool(capacityBytes: 3 << 20)
+        let buffers = (0..<4).map { _ in pool.allocate(byteCount: 1 << 20) }
+        for buffer in buffers { pool.release(buffer.pointer, byteCount: buffer.byteCount) }
+        // Four 1 MiB buffers released into 3 MiB: the first one released was returned to the system.
+        #expect(pool.retainedBytes == 3 << 20)
+        let reused = pool.allocate(byteCount: 1 << 20)
+        #expect(buffers.dropFirst().contains { $0.pointer == reused.pointer })
+        pool.release(reused.pointer, byteCount: reused.byteCount)
+        pool.capacityBytes = 1 << 20
+        #expect(pool.retainedBytes == 1 << 20)
+        pool.capacityBytes = 0
+        #expect(pool.retainedBytes == 0)
+        // Nothing is kept any more: a release frees at once.
+        let last = pool.allocate(byteCount: 1 << 20)
+        pool.release(last.pointer, byteCount: last.byteCount)
+        #expect(pool.retainedBytes == 0)
     }
 }

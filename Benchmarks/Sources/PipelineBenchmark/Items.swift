@@ -64,7 +64,6 @@ struct ItemRunner {
     let warmup: Int
     let modelFolder: URL?
     /// Free the widening buffers between the denoising loop and the decode (measures what they cost).
-    let releaseBeforeDecode: Bool
 
     func run(_ item: Item) throws -> ItemResult {
         switch item {
@@ -183,7 +182,6 @@ struct ItemRunner {
                 session = try pipeline.makeSession(prompt: "a photograph of an astronaut riding a horse", parameters: parameters)
                 while !session!.isFinished { try session!.step() }
                 denoisePeak = max(denoisePeak, Measure.peakResidentMiB())
-                if releaseBeforeDecode { WideningBuffers.release() }
                 Measure.resetPeakResident()
                 decode = try Measure.seconds { _ = try session!.decode() }
                 decodePeak = max(decodePeak, Measure.peakResidentMiB())

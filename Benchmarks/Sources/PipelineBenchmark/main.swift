@@ -14,7 +14,7 @@
 //
 // Usage: PipelineBenchmark [--items a,b,…|all] [--runs N] [--warmup N] [--generation-runs N] [--steps N]
 //                          [--precision fp16|bf16|fp32] [--model-folder PATH [--residency mapped|memory]]
-//                          [--threads N] [--release-before-decode yes|no]
+//                          [--threads N] [--cache-limit-mib N]
 //   --model-folder with items other than load builds the components from that folder's files
 //   (fp16 or fp32) instead of random weights.
 import BenchmarkSupport
@@ -24,9 +24,10 @@ import StableDiffusion
 do {
     let arguments = try Arguments(Array(CommandLine.arguments.dropFirst()), accepted: [
         "--items", "--runs", "--warmup", "--generation-runs", "--steps", "--precision", "--model-folder", "--residency",
-        "--threads", "--release-before-decode",
+        "--threads", "--cache-limit-mib",
     ])
     if let threads = try arguments.optionalInteger("--threads") { ComputeConfiguration.threads = threads }
+    if let limit = try arguments.optionalInteger("--cache-limit-mib") { ComputeMemory.cacheLimitBytes = limit << 20 }
     let itemNames = arguments.string("--items", default: "text-encode,unet-256,vae-256,generate-256")
     let items = try (itemNames == "all" ? Item.allCases.filter { $0 != .load }.map(\.rawValue) : itemNames.split(separator: ",").map(String.init))
         .map { name -> Item in
@@ -43,8 +44,7 @@ do {
     let runner = ItemRunner(models: Models(origin: origin), runs: try arguments.integer("--runs", default: 3),
                             generationRuns: try arguments.integer("--generation-runs", default: 1),
                             steps: try arguments.integer("--steps", default: 20),
-                            warmup: try arguments.integer("--warmup", default: 1, minimum: 0), modelFolder: modelFolder,
-                            releaseBeforeDecode: try arguments.choice("--release-before-decode", ["yes", "no"], default: "no") == "yes")
+                            warmup: try arguments.integer("--warmup", default: 1, minimum: 0), modelFolder: modelFolder)
     let blas = try BLASDiagnostics.current()
     print("PipelineBenchmark: SD 1.5, \(origin.description); BLAS \(blas.blasCore), \(blas.threads) threads")
     let encoder = JSONEncoder()

@@ -8,16 +8,36 @@ import Synchronization
 /// first written (a UNet step at 512² touches several GB that way) and an unmap, with its
 /// cross-core TLB flush, when freed. Buffers of at least ``minimumBytes`` are therefore kept here
 /// when their tensor dies, up to ``capacityBytes`` in total (the oldest are returned to the system
-/// first). A request takes the smallest kept buffer that holds it without wasting more than a
+/// first; `ComputeMemory.cacheLimitBytes` sets it). A request takes the smallest kept buffer that holds it without wasting more than a
 /// quarter of it (``maximumSlack``).
 ///
 /// Reuse never changes results: every operation writes all elements of the tensors it creates
 /// before anything reads them.
-enum BufferPool {
+final class BufferPool: Sendable {
+    /// The pool every tensor allocates from.
+    static let shared = BufferPool()
+
     /// Smaller buffers come from `malloc`, which recycles them well by itself.
     static let minimumBytes = 1 << 18
-    /// Free memory kept for reuse, at most.
-    static let capacityBytes = 1 << 30
+    /// Free memory kept for reuse, at most, unless set (see ``capacityBytes``).
+    static let defaultCapacityBytes = 512 << 20
+    private let capacitySetting: Atomic<Int>
+
+    /// A pool keeping at most `capacityBytes` of free memory (tests make their own).
+    init(capacityBytes: Int = BufferPool.defaultCapacityBytes) {
+        capacitySetting = Atomic(capacityBytes)
+    }
+
+    deinit { drain() }
+
+    /// Free memory kept for reuse, at most. Lowering it returns the excess at once.
+    var capacityBytes: Int {
+        get { capacitySetting.load(ordering: .relaxed) }
+        set {
+            capacitySetting.store(Swift.max(0, newValue), ordering: .relaxed)
+            trim()
+        }
+    }
     /// A kept buffer serves a request if the request fills at least this fraction of it.
     static let maximumSlack = 0.75
 
@@ -37,22 +57,22 @@ enum BufferPool {
         var allocatedBytes = 0
     }
 
-    private static let state = Mutex(State())
+    private let state = Mutex(State())
 
     /// Bytes currently kept for reuse.
-    static var retainedBytes: Int { state.withLock { $0.retainedBytes } }
+    var retainedBytes: Int { state.withLock { $0.retainedBytes } }
 
     /// Bytes obtained from the system since the process started (kept or not).
-    static var systemBytes: Int { state.withLock { $0.allocatedBytes } }
+    var systemBytes: Int { state.withLock { $0.allocatedBytes } }
 
     /// Memory for at least `byteCount` bytes, 64-byte aligned, and its actual size: a kept buffer if
     /// one fits, else a new allocation. Give it back with ``release(_:byteCount:)`` and that size.
-    static func allocate(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, byteCount: Int) {
-        guard byteCount >= minimumBytes else {
+    func allocate(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        guard byteCount >= BufferPool.minimumBytes else {
             return (UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64), byteCount)
         }
         let size = (byteCount + 4095) & ~4095
-        let largest = Int(Double(size) / maximumSlack)
+        let largest = Int(Double(size) / BufferPool.maximumSlack)
         let reused = state.withLock { state -> Entry? in
             guard let fit = state.free.keys.filter({ $0 >= size && $0 <= largest }).min(),
                   let entry = state.free[fit]?.popLast() else {
@@ -69,30 +89,42 @@ enum BufferPool {
 
     /// Returns memory from ``allocate(byteCount:)``, with the size it reported: kept for reuse when
     /// large, else freed.
-    static func release(_ pointer: UnsafeMutableRawPointer, byteCount size: Int) {
-        guard size >= minimumBytes, size <= capacityBytes else {
+    func release(_ pointer: UnsafeMutableRawPointer, byteCount size: Int) {
+        let capacity = capacityBytes
+        guard size >= BufferPool.minimumBytes, size <= capacity else {
             pointer.deallocate()
             return
         }
         let evicted = state.withLock { state -> [Entry] in
-            var evicted: [Entry] = []
             state.sequence += 1
             state.free[size, default: []].append(Entry(pointer: pointer, byteCount: size, sequence: state.sequence))
             state.retainedBytes += size
-            while state.retainedBytes > capacityBytes, let oldest = oldestEntry(in: state) {
-                state.free[oldest.byteCount]?.removeFirst()
-                if state.free[oldest.byteCount]?.isEmpty == true { state.free[oldest.byteCount] = nil }
-                state.retainedBytes -= oldest.byteCount
-                evicted.append(oldest)
-            }
-            return evicted
+            return evictOldest(from: &state, above: capacity)
         }
         // Freed outside the lock: unmapping can take a while.
         for entry in evicted { entry.pointer.deallocate() }
     }
 
+    /// Returns the oldest kept buffers to the system until at most ``capacityBytes`` are kept.
+    func trim() {
+        let capacity = capacityBytes
+        let evicted = state.withLock { evictOldest(from: &$0, above: capacity) }
+        for entry in evicted { entry.pointer.deallocate() }
+    }
+
+    private func evictOldest(from state: inout State, above capacity: Int) -> [Entry] {
+        var evicted: [Entry] = []
+        while state.retainedBytes > capacity, let oldest = oldestEntry(in: state) {
+            state.free[oldest.byteCount]?.removeFirst()
+            if state.free[oldest.byteCount]?.isEmpty == true { state.free[oldest.byteCount] = nil }
+            state.retainedBytes -= oldest.byteCount
+            evicted.append(oldest)
+        }
+        return evicted
+    }
+
     /// Returns every kept buffer to the system.
-    static func drain() {
+    func drain() {
         let all = state.withLock { state -> [Entry] in
             let entries = state.free.values.flatMap { $0 }
             state.free = [:]
@@ -103,13 +135,13 @@ enum BufferPool {
     }
 
     /// Each size's list is in release order, so the oldest entry is the first of some list.
-    private static func oldestEntry(in state: State) -> Entry? {
+    private func oldestEntry(in state: State) -> Entry? {
         state.free.values.compactMap(\.first).min { $0.sequence < $1.sequence }
     }
 
     // Deliberately no MADV_HUGEPAGE: with the common `defrag=madvise` setting, faulting in advised
     // memory compacts synchronously, measured at 5.9 s per GB on a fragmented host (0.8 s without).
-    private static func systemAllocate(_ size: Int) -> UnsafeMutableRawPointer {
+    private func systemAllocate(_ size: Int) -> UnsafeMutableRawPointer {
         UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
     }
 }

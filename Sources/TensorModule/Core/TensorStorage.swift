@@ -18,7 +18,7 @@ final class TensorStorage: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count")
         self.count = count
-        let (raw, bytes) = BufferPool.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
+        let (raw, bytes) = BufferPool.shared.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
         self.allocatedBytes = bytes
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.owner = nil
@@ -36,7 +36,7 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit {
         if owner == nil {
-            BufferPool.release(UnsafeMutableRawPointer(pointer), byteCount: allocatedBytes)
+            BufferPool.shared.release(UnsafeMutableRawPointer(pointer), byteCount: allocatedBytes)
         }
     }
 

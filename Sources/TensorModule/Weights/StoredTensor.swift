@@ -21,24 +21,35 @@ public enum StoredPrecision: String, Sendable, CaseIterable {
 public struct StoredTensor: Sendable {
     /// The extents, outermost first.
     public let shape: [Int]
-    let representation: Representation
+    // Stored as optionals rather than as an enum with two payloads: Swift keeps a multi-payload enum's
+    // case in the spare high bits of its payload's object pointer, and LeakSanitizer, not seeing
+    // the pointer, then reports every mapped weight buffer as leaked.
+    private let wide: Tensor?
+    private let half: HalfWidthBuffer?
+    private let halfOffset: Int
 
-    enum Representation: Sendable {
+    enum Representation {
         case float32(Tensor)
         /// `count` elements of `buffer` starting at element `offset`.
         case halfWidth(HalfWidthBuffer, offset: Int)
     }
 
+    var representation: Representation {
+        if let half { return .halfWidth(half, offset: halfOffset) }
+        guard let wide else { preconditionFailure("StoredTensor holds neither representation") }
+        return .float32(wide)
+    }
+
     /// Wraps a float32 tensor (used as is, never copied).
     public init(_ tensor: Tensor) {
         self.shape = tensor.shape
-        self.representation = .float32(tensor)
+        (self.wide, self.half, self.halfOffset) = (tensor, nil, 0)
     }
 
     init(shape: [Int], buffer: HalfWidthBuffer, offset: Int = 0) {
         precondition(offset >= 0 && offset + Tensor.elementCount(shape) <= buffer.count, "stored tensor outside its buffer")
         self.shape = shape
-        self.representation = .halfWidth(buffer, offset: offset)
+        (self.wide, self.half, self.halfOffset) = (nil, buffer, offset)
     }
 
     /// Rounds a float32 tensor to a 16-bit precision (round to nearest even), as `tensor.half()` does

@@ -121,7 +121,7 @@ struct GenerationBehaviorTests {
     @Test("Cancelling the task stops the generation before the next step")
     func cancellation() async throws {
         let pipeline = try Self.pipeline()
-        let stepsSeen = Mutex(0)
+        let stepsSeen = LockedValue(0)
         let task = Task {
             try await pipeline.generate(prompt: "a slow picture", parameters: Self.parameters(seed: 3, steps: 200)) { progress in
                 stepsSeen.withLock { $0 = progress.step }

@@ -108,7 +108,7 @@ struct DiffusersTraceTests {
 
 /// The largest relative error seen, printed when `SCHEDULER_TRACE_REPORT` is set (for reports).
 enum TraceErrorLog {
-    private static let largest = Mutex<Float>(0)
+    private static let largest = LockedValue<Float>(0)
 
     static func record(_ error: Float, _ what: String) {
         let value = largest.withLock { current in

@@ -13,7 +13,7 @@ enum GEMM {
     static let nanoseconds = Atomic<Int>(0)
     /// GEMMs in flight and when the current stretch of GEMM activity began: time is counted while at
     /// least one GEMM runs, so GEMMs running side by side on several threads count once.
-    static let activity = Mutex<(running: Int, since: UInt64)>((0, 0))
+    static let activity = Locked<(running: Int, since: UInt64)>((0, 0))
 
     // swiftlint:disable:next function_parameter_count
     static func sgemm(

@@ -58,7 +58,7 @@ enum OpenBLAS {
     }
 
     /// Callers currently inside ``withSingleThreadedCalls(_:)``.
-    private static let singleThreadedCallers = Mutex<Int>(0)
+    private static let singleThreadedCallers = Locked<Int>(0)
 
     static func applyThreadCount(_ count: Int) {
         singleThreadedCallers.withLock { callers in

@@ -57,7 +57,7 @@ final class BufferPool: Sendable {
         var allocatedBytes = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Bytes currently kept for reuse.
     var retainedBytes: Int { state.withLock { $0.retainedBytes } }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Process-wide settings of the compute engine.
 public enum ComputeConfiguration {
-    private static let threadSetting = Mutex<Int>(0)
+    private static let threadSetting = Locked<Int>(0)
 
     /// The number of threads used for GEMM (OpenBLAS) and for the element-wise work around it.
     ///

@@ -8,7 +8,7 @@ import Synchronization
 public final class WeightLoader: Sendable {
     /// Where the tensors come from.
     public let source: any WeightSource
-    private let used = Mutex<Set<String>>([])
+    private let used = Locked<Set<String>>([])
 
     /// Wraps a source.
     public init(source: any WeightSource) { self.source = source }

@@ -11,7 +11,7 @@ import Synchronization
 /// no longer in use.
 public enum WideningBuffers {
     /// Buffers not in use, any sizes.
-    private static let free = Mutex<[TensorStorage]>([])
+    private static let free = Locked<[TensorStorage]>([])
     private static let statisticsEnabled = Atomic<Bool>(false)
     private static let widenedElements = Atomic<Int>(0)
     private static let widenings = Atomic<Int>(0)

@@ -22,7 +22,7 @@ extension Tensor {
     /// 2-D convolution of an NCHW batch, as PyTorch's `F.conv2d` with one group and no dilation.
     ///
     /// Computed as GEMM: 3×3 stride-1 convolutions with enough channels and positions by Winograd's
-    /// F(2×2, 3×3) (`Winograd`, 2.25× fewer multiplications); 1×1 stride-1 unpadded convolutions
+    /// F(4×4, 3×3) or, on small images, F(2×2, 3×3) (`Winograd`, 4× or 2.25× fewer multiplications); 1×1 stride-1 unpadded convolutions
     /// multiply the input directly; others unfold (im2col) a band of output rows at a time so the
     /// unfolded buffer stays near 16 MB whatever the image size.
     ///
@@ -56,10 +56,12 @@ extension Tensor {
             throw .shapeMismatch(operation: "conv2d", details: "bias \(bias.shape), expected [\(outChannels)]")
         }
         let out = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-        if allowWinograd, Winograd.applies(channels: inChannels, outChannels: outChannels, kernelHeight: kh, kernelWidth: kw,
-                            stride: stride, batch: batch, outHeight: outHeight, outWidth: outWidth) {
+        if allowWinograd, let tile = Winograd.tileSize(channels: inChannels, outChannels: outChannels, kernelHeight: kh,
+                                                       kernelWidth: kw, stride: stride, batch: batch,
+                                                       outHeight: outHeight, outWidth: outWidth) {
             let plan = Winograd.Plan(batch: batch, channels: inChannels, outChannels: outChannels, height: height, width: width,
-                                     outHeight: outHeight, outWidth: outWidth, padTop: padding.top, padLeft: padding.left)
+                                     outHeight: outHeight, outWidth: outWidth, padTop: padding.top, padLeft: padding.left,
+                                     tile: tile)
             Winograd.convolve(plan, input: pointer, weight: weight.pointer, bias: bias?.pointer, output: out.mutablePointer)
             return out
         }

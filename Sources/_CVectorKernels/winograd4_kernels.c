@@ -1,13 +1,17 @@
 // Winograd F(4×4, 3×3) filter, input and output transforms for AVX-512, AVX2 and any CPU: the
 // arithmetic is in winograd4_template.h, instantiated here once per instruction set.
 #include "vector_kernels.h"
+#include <stdint.h>
 #include <string.h>
 
 // The variants must round identically (tests compare them bit for bit), so a multiply followed by an
 // add is never fused into an FMA in the scalar code either.
 #pragma STDC FP_CONTRACT OFF
 
-size_t sd_winograd4_phase_stride(size_t columns) { return (columns + 15) / 16 * 16 + 16; }
+// Whole 16-float vectors holding columns + 1 entries: tile j reads entries j and j + 1 of each
+// phase. A vector load at j + 1 for the last vector of tiles may run one float into the next phase
+// array (always initialised data of the scratch), which only lanes beyond the last tile use.
+size_t sd_winograd4_phase_stride(size_t columns) { return (columns + 1 + 15) / 16 * 16; }
 
 size_t sd_winograd4_input_scratch(size_t columns) { return 48 * sd_winograd4_phase_stride(columns); }
 
@@ -105,6 +109,40 @@ static void sd_w4_fill_phases(const float *image, ptrdiff_t height, ptrdiff_t wi
 #undef SD_MUL
 #undef SD_SET1
 
+// Widens the 9·n IEEE halves of n ≤ 16 consecutive 3×3 filters (any alignment) into `wide`.
+__attribute__((target("avx512f")))
+static inline void sd_w4_widen_filters_avx512(const uint8_t *half, size_t n, float *wide) {
+    size_t count = 9 * n, i = 0;
+    for (; i + 16 <= count; i += 16)
+        _mm512_storeu_ps(wide + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(half + 2 * i))));
+    if (i < count) {
+        // Masked 16-bit loads need AVX512-BW: copy the last halves instead.
+        uint16_t rest[16] = { 0 };
+        memcpy(rest, half + 2 * i, 2 * (count - i));
+        _mm512_mask_storeu_ps(wide + i, SD_MASK16(count - i), _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rest)));
+    }
+}
+
+__attribute__((target("avx512f")))
+void sd_winograd4_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
+    float wide[9 * 16];
+    for (size_t f = 0; f < count; f += 16) {
+        size_t n = count - f < 16 ? count - f : 16;
+        sd_w4_widen_filters_avx512((const uint8_t *)weight + 18 * f, n, wide);
+        sd_winograd4_filters_avx512(wide, n, u + f, plane);
+    }
+}
+
+__attribute__((target("avx512f")))
+void sd_winograd_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
+    float wide[9 * 16];
+    for (size_t f = 0; f < count; f += 16) {
+        size_t n = count - f < 16 ? count - f : 16;
+        sd_w4_widen_filters_avx512((const uint8_t *)weight + 18 * f, n, wide);
+        sd_winograd_filters_avx512(wide, n, u + f, plane);
+    }
+}
+
 // Lanes below n set (all bits), the rest clear: the mask of AVX2's masked loads, stores and gathers.
 __attribute__((target("avx2,fma")))
 static inline __m256i sd_w4_mask8(size_t n) {
@@ -130,6 +168,12 @@ static inline __m256i sd_w4_mask8(size_t n) {
 
 #else
 // Not x86: never called (Swift checks the CPU first).
+void sd_winograd4_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
+    (void)weight; (void)count; (void)u; (void)plane;
+}
+void sd_winograd_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
+    (void)weight; (void)count; (void)u; (void)plane;
+}
 void sd_winograd4_filters_avx512(const float *weight, size_t count, float *u, size_t plane) {
     (void)weight; (void)count; (void)u; (void)plane;
 }

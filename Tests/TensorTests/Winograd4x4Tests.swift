@@ -156,6 +156,27 @@ struct Winograd4x4Tests {
         }
     }
 
+    @Test("A float16 weight gives the same convolution as its float32 widening (fused into the filter transform on AVX-512)",
+          arguments: [
+              Case(batch: 2, channels: 16, outChannels: 24, height: 16, width: 16, padding: .uniform(1)),  // F(4×4)
+              Case(batch: 1, channels: 9, outChannels: 17, height: 13, width: 21, padding: .uniform(1)),   // F(2×2)
+              Case(batch: 1, channels: 8, outChannels: 8, height: 5, width: 5, padding: .uniform(1)),      // unfolded
+          ])
+    func halfPrecisionWeight(_ c: Case) throws {
+        let x = ComputeKernelTests.tensor([c.batch, c.channels, c.height, c.width], seed: 21)
+        let w = ComputeKernelTests.tensor([c.outChannels, c.channels, 3, 3], seed: 22,
+                                          scale: 1 / Float(9 * c.channels).squareRoot())
+        let b = ComputeKernelTests.tensor([c.outChannels], seed: 23, scale: 0.1)
+        let stored = StoredTensor(rounding: w, to: .float16)
+        #expect(stored.precision == .float16)
+        let fused = try x.conv2d(weight: stored, bias: b, padding: c.padding)
+        let widened = try x.conv2d(weight: stored.float32(), bias: b, padding: c.padding)
+        // Widening is exact and the transforms round identically: bit-identical.
+        #expect(fused.shape == widened.shape && fused.scalars == widened.scalars)
+        // Shape errors are still typed errors.
+        #expect(throws: TensorError.self) { try x.conv2d(weight: StoredTensor(rounding: w, to: .float16), stride: 0) }
+    }
+
     @Test("F(4×4) on enough tiles, F(2×2) on small images, neither on other kernels or few channels")
     func tileRule() {
         func tile(batch: Int = 2, channels: Int = 320, side: Int, kernel: Int = 3, stride: Int = 1, forced: Int? = nil) -> Int? {

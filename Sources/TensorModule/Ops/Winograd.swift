@@ -26,10 +26,12 @@ enum Winograd {
     /// Fewest F(2×2) tiles for which the transforms pay for themselves: below this, the filter
     /// transform and the thin GEMMs cost more than the arithmetic they save.
     static let minimumTiles = 32
-    /// Fewest F(4×4) tiles for which F(4×4) beats F(2×2): its filter transform writes 2.25× more and
-    /// its GEMMs are 4× thinner, which the saved arithmetic only repays on enough tiles (measured on
-    /// the SD 1.5 UNet levels, see `tileSize`).
-    static let minimumTiles4x4 = 64
+    /// Fewest F(4×4) tiles for which F(4×4) beats F(2×2): its transformed filters are 2.25× larger
+    /// (written by the filter transform, then packed by every GEMM) and its GEMMs 4× thinner, which
+    /// the saved arithmetic only repays on enough tiles. Measured on SD 1.5's UNet convolutions at
+    /// batch 2 (2 threads, AVX-512), F(4×4) against F(2×2): 64² × 320 channels −37 %, 32² × 640
+    /// −27 %, 16² × 1280 (32 tiles) −5 %, 8² × 1280 (8 tiles) +20 %; VAE levels −20 to −48 %.
+    static let minimumTiles4x4 = 32
     /// Fewest input and output channels for the same reason.
     static let minimumChannels = 8
 
@@ -87,6 +89,22 @@ enum Winograd {
     static func convolve(_ plan: Plan, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                          bandBytes: Int = Winograd.bandBytes, filterBytes: Int = Winograd.filterBytes) {
+        convolve(plan, input: input, filters: .float32(weight), bias: bias, output: output,
+                 bandBytes: bandBytes, filterBytes: filterBytes)
+    }
+
+    /// The 3×3 filters `[K, C, 3, 3]` of a convolution, as stored.
+    enum Filters {
+        case float32(UnsafePointer<Float>)
+        /// IEEE half precision, any alignment; only on AVX-512 machines (`transformHalfFilters`).
+        case float16(UnsafeRawPointer)
+    }
+
+    /// ``convolve(_:input:weight:bias:output:bandBytes:filterBytes:)`` with the filters in float32
+    /// or float16.
+    static func convolve(_ plan: Plan, input: UnsafePointer<Float>, filters: Filters,
+                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                         bandBytes: Int = Winograd.bandBytes, filterBytes: Int = Winograd.filterBytes) {
         precondition(plan.tile == 2 || plan.tile == 4, "Winograd tile \(plan.tile)")
         let (c, k, positions) = (plan.channels, plan.outChannels, plan.positions)
         let groupSize = Swift.max(1, Swift.min(k, filterBytes / (positions * c * MemoryLayout<Float>.stride)))
@@ -94,19 +112,22 @@ enum Winograd {
         let bytesPerTileRow = positions * (c + groupSize) * plan.tileColumns * MemoryLayout<Float>.stride
         let bandRows = Swift.max(1, Swift.min(tileRowsTotal, bandBytes / bytesPerTileRow))
         let bandTiles = bandRows * plan.tileColumns
-        let filters = TensorStorage(uninitializedCount: positions * groupSize * c)
+        let transformedFilters = TensorStorage(uninitializedCount: positions * groupSize * c)
         let transformedInput = TensorStorage(uninitializedCount: positions * c * bandTiles)
         let products = TensorStorage(uninitializedCount: positions * groupSize * bandTiles)
-        let u = filters.pointer, v = transformedInput.pointer, m = products.pointer
+        let u = transformedFilters.pointer, v = transformedInput.pointer, m = products.pointer
         var transformedRows: Range<Int>?
         var firstChannel = 0
         while firstChannel < k {
             let channels = firstChannel..<Swift.min(k, firstChannel + groupSize)
             let kc = channels.count
-            if plan.tile == 4 {
+            switch filters {
+            case .float32(let weight) where plan.tile == 4:
                 transformFilters4x4(weight + firstChannel * c * 9, outChannels: kc, channels: c, into: u)
-            } else {
+            case .float32(let weight):
                 transformFilters(weight + firstChannel * c * 9, outChannels: kc, channels: c, into: u)
+            case .float16(let weight):
+                transformHalfFilters(weight + 2 * firstChannel * c * 9, outChannels: kc, channels: c, tile: plan.tile, into: u)
             }
             var firstRow = 0
             while firstRow < tileRowsTotal {
@@ -155,6 +176,22 @@ enum Winograd {
             case .avx512: sd_winograd_filters_avx512(weight + first * 9, count, u + first, plane)
             case .avx2: sd_winograd_filters_avx2(weight + first * 9, count, u + first, plane)
             case .portable: portableTransformFilters(weight + first * 9, count: count, into: u + first, plane: plane)
+            }
+        }
+    }
+
+    /// ``transformFilters(_:outChannels:channels:into:level:)`` or its F(4×4) counterpart for
+    /// filters stored as IEEE half precision, widened inside the transform (AVX-512 only).
+    static func transformHalfFilters(_ weight: UnsafeRawPointer, outChannels k: Int, channels c: Int, tile: Int,
+                                     into u: UnsafeMutablePointer<Float>) {
+        precondition(VectorMath.kernelLevel == .avx512, "float16 filter transform without AVX-512")
+        let plane = k * c
+        parallelFor(plane, minimumChunk: 2048) { range in
+            let count = range.count, first = range.lowerBound
+            if tile == 4 {
+                sd_winograd4_filters_f16_avx512(weight + 18 * first, count, u + first, plane)
+            } else {
+                sd_winograd_filters_f16_avx512(weight + 18 * first, count, u + first, plane)
             }
         }
     }

@@ -51,8 +51,8 @@ extension Tensor {
     /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when channels or sizes disagree.
     public func conv2d(weight: StoredTensor, bias: Tensor? = nil, stride: Int = 1,
                        padding: Padding2D = .uniform(0)) throws(TensorError) -> Tensor {
-        if case .halfWidth(let buffer, let offset) = weight.representation, buffer.encoding == .float16,
-           VectorMath.kernelLevel == .avx512 {
+        if Winograd.fusesHalfWidening, case .halfWidth(let buffer, let offset) = weight.representation,
+           buffer.encoding == .float16 {
             let (outHeight, outWidth) = try convolutionOutputSize(weightShape: weight.shape, bias: bias, stride: stride,
                                                                   padding: padding)
             if let plan = winogradPlan(weightShape: weight.shape, stride: stride, padding: padding,

@@ -42,6 +42,13 @@ enum Winograd {
         return value == "2" ? 2 : value == "4" ? 4 : nil
     }()
 
+    /// Whether float16 filters may be widened inside the filter transform (`Filters.float16`), on
+    /// AVX-512 machines. The environment variable `SD_WINOGRAD_FUSED_F16=0` turns it off (widening
+    /// first, as before): an internal knob for benchmarking, like ``forcedTile``.
+    static let fusesHalfWidening: Bool = {
+        VectorMath.kernelLevel == .avx512 && ProcessInfo.processInfo.environment["SD_WINOGRAD_FUSED_F16"] != "0"
+    }()
+
     /// Whether `conv2d` should take this path (with either tile size) for the given operands.
     static func applies(channels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int,
                         batch: Int, outHeight: Int, outWidth: Int) -> Bool {

@@ -160,7 +160,7 @@ struct Winograd4x4Tests {
 
     @Test("A float16 weight gives the same convolution as its float32 widening (fused into the filter transform on AVX-512)",
           arguments: [
-              Case(batch: 2, channels: 16, outChannels: 24, height: 16, width: 16, padding: .uniform(1)),  // F(4×4)
+              Case(batch: 2, channels: 16, outChannels: 24, height: 32, width: 32, padding: .uniform(1)),  // F(4×4)
               Case(batch: 1, channels: 9, outChannels: 17, height: 13, width: 21, padding: .uniform(1)),   // F(2×2)
               Case(batch: 1, channels: 8, outChannels: 8, height: 5, width: 5, padding: .uniform(1)),      // unfolded
           ])
@@ -187,6 +187,7 @@ struct Winograd4x4Tests {
         }
         #expect(tile(side: 64) == 4)
         #expect(tile(channels: 640, side: 32) == 4)
+        #expect(tile(channels: 1280, side: 16) == 2)
         #expect(tile(channels: 1280, side: 8) == 2)
         #expect(tile(batch: 1, side: 4) == nil)
         #expect(tile(side: 64, kernel: 1) == nil)

@@ -29,9 +29,11 @@ enum Winograd {
     /// Fewest F(4×4) tiles for which F(4×4) beats F(2×2): its transformed filters are 2.25× larger
     /// (written by the filter transform, then packed by every GEMM) and its GEMMs 4× thinner, which
     /// the saved arithmetic only repays on enough tiles. Measured on SD 1.5's UNet convolutions at
-    /// batch 2 (2 threads, AVX-512), F(4×4) against F(2×2): 64² × 320 channels −37 %, 32² × 640
-    /// −27 %, 16² × 1280 (32 tiles) −5 %, 8² × 1280 (8 tiles) +20 %; VAE levels −20 to −48 %.
-    static let minimumTiles4x4 = 32
+    /// batch 2 (2 threads, AVX-512), F(4×4) against F(2×2) alone: 64² × 320 channels (512 tiles)
+    /// −37 %, 32² × 640 (128 tiles) −27 %, 16² × 1280 (32 tiles) −5 %, 8² × 1280 (8 tiles) +20 %;
+    /// VAE levels −20 to −48 %. In whole UNet steps, F(4×4) from 64 tiles (not at 16²) was fastest:
+    /// median 6.8 s against 7.4 s from 32 tiles and 7.3 s from 129 (F(2×2): 8.5 s).
+    static let minimumTiles4x4 = 64
     /// Fewest input and output channels for the same reason.
     static let minimumChannels = 8
 

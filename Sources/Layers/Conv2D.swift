@@ -3,7 +3,8 @@
 ///
 /// PyTorch's weight layout is already the `[out, in·kh·kw]` matrix the im2col GEMM needs, so
 /// nothing is repacked at load. The weight is kept as the checkpoint stores it (fp16 stays 16-bit)
-/// and widened to float32 for each call (``StoredTensor/withFloat32(_:)``); the bias is widened once.
+/// and widened to float32 for each call (inside the Winograd filter transform when it can, see
+/// `Tensor.conv2d(weight: StoredTensor, …)`); the bias is widened once.
 public struct Conv2D: Sendable {
     /// `[outChannels, inChannels, kernel, kernel]`, in the checkpoint's precision.
     public let weight: StoredTensor
@@ -52,8 +53,6 @@ public struct Conv2D: Sendable {
 
     /// Convolves an NCHW batch.
     public func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
-        try weight.withFloat32 { (weight) throws(TensorError) in
-            try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
-        }
+        try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }

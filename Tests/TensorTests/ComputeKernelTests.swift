@@ -104,7 +104,13 @@ struct ComputeKernelTests {
         let (oh, ow) = (c.height + 2 * c.pad - 2, c.width + 2 * c.pad - 2)
         #expect(Winograd.applies(channels: c.channels, outChannels: c.outChannels, kernelHeight: 3, kernelWidth: 3,
                                  stride: 1, batch: c.batch, outHeight: oh, outWidth: ow))
-        let winograd = try x.conv2d(weight: w, bias: b, padding: .uniform(c.pad))
+        // F(2×2) explicitly: conv2d may take F(4×4) (Winograd4x4Tests).
+        var winograd = Tensor.uninitialized([c.batch, c.outChannels, oh, ow])
+        let plan = Winograd.Plan(batch: c.batch, channels: c.channels, outChannels: c.outChannels, height: c.height,
+                                 width: c.width, outHeight: oh, outWidth: ow, padTop: c.pad, padLeft: c.pad, tile: 2)
+        winograd.withUnsafeMutableBufferPointer { out in
+            Winograd.convolve(plan, input: x.pointer, weight: w.pointer, bias: b.pointer, output: out.baseAddress!)
+        }
         let unfolded = try x.conv2d(weight: w, bias: b, stride: 1, padding: .uniform(c.pad), allowWinograd: false)
         let exact = Self.reference(x, w, b, pad: c.pad)
         let scale = exact.map(abs).max() ?? 1
@@ -116,8 +122,6 @@ struct ComputeKernelTests {
 
         // Several bands of tile rows and several groups of output channels give the same result.
         var split = Tensor.uninitialized(winograd.shape)
-        let plan = Winograd.Plan(batch: c.batch, channels: c.channels, outChannels: c.outChannels, height: c.height,
-                                 width: c.width, outHeight: oh, outWidth: ow, padTop: c.pad, padLeft: c.pad)
         split.withUnsafeMutableBufferPointer { out in
             Winograd.convolve(plan, input: x.pointer, weight: w.pointer, bias: b.pointer, output: out.baseAddress!,
                               bandBytes: 16 * (c.channels + 5) * plan.tileColumns * 4, filterBytes: 16 * c.channels * 5 * 4)

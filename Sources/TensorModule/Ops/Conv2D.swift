@@ -22,7 +22,7 @@ extension Tensor {
     /// 2-D convolution of an NCHW batch, as PyTorch's `F.conv2d` with one group and no dilation.
     ///
     /// Computed as GEMM: 3×3 stride-1 convolutions with enough channels and positions by Winograd's
-    /// F(2×2, 3×3) (`Winograd`, 2.25× fewer multiplications); 1×1 stride-1 unpadded convolutions
+    /// F(4×4, 3×3) or, on small images, F(2×2, 3×3) (`Winograd`, 4× or 2.25× fewer multiplications); 1×1 stride-1 unpadded convolutions
     /// multiply the input directly; others unfold (im2col) a band of output rows at a time so the
     /// unfolded buffer stays near 16 MB whatever the image size.
     ///
@@ -36,30 +36,82 @@ extension Tensor {
         try conv2d(weight: weight, bias: bias, stride: stride, padding: padding, allowWinograd: true)
     }
 
-    /// `conv2d`, optionally never by Winograd (tests compare the two methods).
-    func conv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Padding2D,
-                allowWinograd: Bool) throws(TensorError) -> Tensor {
-        guard rank == 4, weight.rank == 4, weight.shape[1] == shape[1], stride >= 1 else {
-            throw .shapeMismatch(operation: "conv2d", details: "input \(shape), weight \(weight.shape), stride \(stride)")
+    /// `conv2d` with the weight in the precision it is stored in.
+    ///
+    /// A float16 weight of a convolution that goes by Winograd is widened inside the filter
+    /// transform (on AVX-512 machines), which saves a separate widening pass over it; other weights
+    /// are widened first (``StoredTensor/withFloat32(_:)``). Widening is exact, so the result is the
+    /// same either way.
+    ///
+    /// - Parameters:
+    ///   - weight: `[outChannels, inChannels, kernelHeight, kernelWidth]`, PyTorch's layout.
+    ///   - bias: `[outChannels]`, or nil.
+    ///   - stride: Step in both directions.
+    ///   - padding: Zero padding per side (asymmetric allowed).
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when channels or sizes disagree.
+    public func conv2d(weight: StoredTensor, bias: Tensor? = nil, stride: Int = 1,
+                       padding: Padding2D = .uniform(0)) throws(TensorError) -> Tensor {
+        if Winograd.fusesHalfWidening, case .halfWidth(let buffer, let offset) = weight.representation,
+           buffer.encoding == .float16 {
+            let (outHeight, outWidth) = try convolutionOutputSize(weightShape: weight.shape, bias: bias, stride: stride,
+                                                                  padding: padding)
+            if let plan = winogradPlan(weightShape: weight.shape, stride: stride, padding: padding,
+                                       outHeight: outHeight, outWidth: outWidth) {
+                let out = Tensor.uninitialized([plan.batch, plan.outChannels, outHeight, outWidth])
+                withExtendedLifetime(buffer) {
+                    Winograd.convolve(plan, input: pointer, filters: .float16(buffer.base + 2 * offset),
+                                      bias: bias?.pointer, output: out.mutablePointer)
+                }
+                return out
+            }
         }
-        let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let (outChannels, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
+        return try weight.withFloat32 { (weight) throws(TensorError) in
+            try conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        }
+    }
+
+    /// The output height and width of a convolution with this input, after checking the operands.
+    private func convolutionOutputSize(weightShape: [Int], bias: Tensor?, stride: Int,
+                                       padding: Padding2D) throws(TensorError) -> (Int, Int) {
+        guard rank == 4, weightShape.count == 4, weightShape[1] == shape[1], stride >= 1 else {
+            throw .shapeMismatch(operation: "conv2d", details: "input \(shape), weight \(weightShape), stride \(stride)")
+        }
+        let (height, width) = (shape[2], shape[3])
+        let (outChannels, kh, kw) = (weightShape[0], weightShape[2], weightShape[3])
         let paddedHeight = height + padding.top + padding.bottom, paddedWidth = width + padding.left + padding.right
         // Checked before dividing: Swift's division truncates towards zero, so a kernel larger than
         // the padded input would otherwise still give one output row with stride > 1.
         guard kh > 0, kw > 0, paddedHeight >= kh, paddedWidth >= kw else {
             throw .shapeMismatch(operation: "conv2d", details: "input \(shape) is smaller than kernel \(kh)×\(kw) with padding")
         }
-        let outHeight = (paddedHeight - kh) / stride + 1
-        let outWidth = (paddedWidth - kw) / stride + 1
         if let bias, bias.shape != [outChannels] {
             throw .shapeMismatch(operation: "conv2d", details: "bias \(bias.shape), expected [\(outChannels)]")
         }
+        return ((paddedHeight - kh) / stride + 1, (paddedWidth - kw) / stride + 1)
+    }
+
+    /// The Winograd plan of a checked convolution, or nil when it is not computed by Winograd.
+    private func winogradPlan(weightShape: [Int], stride: Int, padding: Padding2D,
+                              outHeight: Int, outWidth: Int) -> Winograd.Plan? {
+        let (batch, inChannels) = (shape[0], shape[1])
+        guard let tile = Winograd.tileSize(channels: inChannels, outChannels: weightShape[0], kernelHeight: weightShape[2],
+                                           kernelWidth: weightShape[3], stride: stride, batch: batch,
+                                           outHeight: outHeight, outWidth: outWidth) else { return nil }
+        return Winograd.Plan(batch: batch, channels: inChannels, outChannels: weightShape[0], height: shape[2],
+                             width: shape[3], outHeight: outHeight, outWidth: outWidth, padTop: padding.top,
+                             padLeft: padding.left, tile: tile)
+    }
+
+    /// `conv2d`, optionally never by Winograd (tests compare the two methods).
+    func conv2d(weight: Tensor, bias: Tensor?, stride: Int, padding: Padding2D,
+                allowWinograd: Bool) throws(TensorError) -> Tensor {
+        let (outHeight, outWidth) = try convolutionOutputSize(weightShape: weight.shape, bias: bias, stride: stride,
+                                                              padding: padding)
+        let (batch, inChannels, height, width) = (shape[0], shape[1], shape[2], shape[3])
+        let (outChannels, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let out = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-        if allowWinograd, Winograd.applies(channels: inChannels, outChannels: outChannels, kernelHeight: kh, kernelWidth: kw,
-                            stride: stride, batch: batch, outHeight: outHeight, outWidth: outWidth) {
-            let plan = Winograd.Plan(batch: batch, channels: inChannels, outChannels: outChannels, height: height, width: width,
-                                     outHeight: outHeight, outWidth: outWidth, padTop: padding.top, padLeft: padding.left)
+        if allowWinograd, let plan = winogradPlan(weightShape: weight.shape, stride: stride, padding: padding,
+                                                  outHeight: outHeight, outWidth: outWidth) {
             Winograd.convolve(plan, input: pointer, weight: weight.pointer, bias: bias?.pointer, output: out.mutablePointer)
             return out
         }

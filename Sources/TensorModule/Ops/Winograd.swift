@@ -1,37 +1,75 @@
+import Foundation
 import _CVectorKernels
 
-/// 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, "Fast
-/// Algorithms for Convolutional Neural Networks", 2016).
+/// 3×3 stride-1 convolution by Winograd's minimal filtering F(m×m, 3×3) with m = 2 or 4 (Lavin &
+/// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
 ///
-/// Each 2×2 block of outputs ("tile") is computed from the 4×4 input patch around it as
+/// Each m×m block of outputs ("tile") is computed from the (m+2)×(m+2) input patch around it as
 /// `Y = Aᵀ [Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B)] A`. The element-wise products summed over input channels
-/// are 16 independent GEMMs, one per position ξ of the 4×4 transformed tile:
-/// `M_ξ[K × T] = U_ξ[K × C] · V_ξ[C × T]` (K output channels, C input channels, T tiles). They do
-/// 16·K·C·T multiply-adds where im2col does 36·K·C·T: 2.25× less arithmetic, for three cheap
-/// linear passes (filter, input and output transforms) and slightly different rounding (the
-/// transforms only add and halve, so the error stays within a few ulps of the direct sum's).
+/// are (m+2)² independent GEMMs, one per position ξ of the transformed tile:
+/// `M_ξ[K × T] = U_ξ[K × C] · V_ξ[C × T]` (K output channels, C input channels, T tiles).
+/// F(2×2) does 16 multiply-adds per 4 outputs, F(4×4) 36 per 16, where im2col does 9 per output:
+/// 2.25× and 4× less arithmetic, for three cheap linear passes (filter, input and output
+/// transforms) and slightly different rounding. F(2×2)'s transforms only add and halve; F(4×4)'s
+/// multiply by up to 8 and divide by 24, so its error is a few times larger (still well within the
+/// tolerance of a float32 GEMM, see the tests). F(2×2)'s transforms are below; F(4×4)'s are C
+/// kernels (`Winograd4x4.swift`).
 ///
 /// Tiles are processed in bands of tile rows so the transformed input and output stay within
-/// ``bandBytes`` whatever the image size; the 16 GEMMs of a band are shared out between the compute
+/// ``bandBytes`` whatever the image size; the GEMMs of a band are shared out between the compute
 /// threads, each running single-threaded GEMMs on its own ξ.
 enum Winograd {
     /// Transformed-domain bytes (`V` and `M`) per band.
     static let bandBytes = 48 << 20
     /// Transformed-filter bytes (`U`) per group of output channels.
     static let filterBytes = 32 << 20
-    /// Fewest tiles for which the transforms pay for themselves: below this, the filter transform
-    /// and the thin GEMMs cost more than the arithmetic they save.
+    /// Fewest F(2×2) tiles for which the transforms pay for themselves: below this, the filter
+    /// transform and the thin GEMMs cost more than the arithmetic they save.
     static let minimumTiles = 32
+    /// Fewest F(4×4) tiles for which F(4×4) beats F(2×2): its transformed filters are 2.25× larger
+    /// (written by the filter transform, then packed by every GEMM) and its GEMMs 4× thinner, which
+    /// the saved arithmetic only repays on enough tiles. Measured on SD 1.5's UNet convolutions at
+    /// batch 2 (2 threads, AVX-512), F(4×4) against F(2×2) alone: 64² × 320 channels (512 tiles)
+    /// −37 %, 32² × 640 (128 tiles) −27 %, 16² × 1280 (32 tiles) −5 %, 8² × 1280 (8 tiles) +20 %;
+    /// VAE levels −20 to −48 %. In whole UNet steps, F(4×4) from 64 tiles (not at 16²) was fastest:
+    /// median 6.8 s against 7.4 s from 32 tiles and 7.3 s from 129 (F(2×2): 8.5 s).
+    static let minimumTiles4x4 = 64
     /// Fewest input and output channels for the same reason.
     static let minimumChannels = 8
 
-    /// Whether `conv2d` should take this path for the given operands.
+    /// The tile size forced by the environment variable `SD_WINOGRAD_TILE` ("2" or "4"), an internal
+    /// knob for benchmarking one method against the other; nil (the default) lets ``tileSize`` choose.
+    static let forcedTile: Int? = {
+        guard let value = ProcessInfo.processInfo.environment["SD_WINOGRAD_TILE"] else { return nil }
+        return value == "2" ? 2 : value == "4" ? 4 : nil
+    }()
+
+    /// Whether float16 filters may be widened inside the filter transform (`Filters.float16`), on
+    /// AVX-512 machines. The environment variable `SD_WINOGRAD_FUSED_F16=0` turns it off (widening
+    /// first, as before): an internal knob for benchmarking, like ``forcedTile``.
+    static let fusesHalfWidening: Bool = {
+        VectorMath.kernelLevel == .avx512 && ProcessInfo.processInfo.environment["SD_WINOGRAD_FUSED_F16"] != "0"
+    }()
+
+    /// Whether `conv2d` should take this path (with either tile size) for the given operands.
     static func applies(channels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int,
                         batch: Int, outHeight: Int, outWidth: Int) -> Bool {
+        tileSize(channels: channels, outChannels: outChannels, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
+                 stride: stride, batch: batch, outHeight: outHeight, outWidth: outWidth) != nil
+    }
+
+    /// The output tile side `conv2d` should use (2 for F(2×2), 4 for F(4×4)), or nil when the
+    /// convolution is not by Winograd: F(4×4) from ``minimumTiles4x4`` of its tiles on, F(2×2) from
+    /// ``minimumTiles`` of its own.
+    static func tileSize(channels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int,
+                         batch: Int, outHeight: Int, outWidth: Int, forced: Int? = Winograd.forcedTile) -> Int? {
         guard kernelHeight == 3, kernelWidth == 3, stride == 1,
-              channels >= minimumChannels, outChannels >= minimumChannels else { return false }
-        let tiles = batch * ((outHeight + 1) / 2) * ((outWidth + 1) / 2)
-        return tiles >= minimumTiles
+              channels >= minimumChannels, outChannels >= minimumChannels else { return nil }
+        let tiles4x4 = batch * ((outHeight + 3) / 4) * ((outWidth + 3) / 4)
+        let tiles2x2 = batch * ((outHeight + 1) / 2) * ((outWidth + 1) / 2)
+        if let forced { return tiles2x2 >= minimumTiles ? forced : nil }
+        if tiles4x4 >= minimumTiles4x4 { return 4 }
+        return tiles2x2 >= minimumTiles ? 2 : nil
     }
 
     /// The geometry of one convolution.
@@ -40,9 +78,13 @@ enum Winograd {
         let height: Int, width: Int
         let outHeight: Int, outWidth: Int
         let padTop: Int, padLeft: Int
+        /// Output tile side: 2 for F(2×2, 3×3), 4 for F(4×4, 3×3).
+        var tile: Int = 2
         /// Tiles per column and per row of one image.
-        var tileRows: Int { (outHeight + 1) / 2 }
-        var tileColumns: Int { (outWidth + 1) / 2 }
+        var tileRows: Int { (outHeight + tile - 1) / tile }
+        var tileColumns: Int { (outWidth + tile - 1) / tile }
+        /// Positions ξ of a transformed tile: the number of GEMMs.
+        var positions: Int { (tile + 2) * (tile + 2) }
     }
 
     /// Convolves `input` (`[N, C, H, W]`) with `weight` (`[K, C, 3, 3]`) into `output`
@@ -56,40 +98,72 @@ enum Winograd {
     static func convolve(_ plan: Plan, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                          bandBytes: Int = Winograd.bandBytes, filterBytes: Int = Winograd.filterBytes) {
-        let (c, k) = (plan.channels, plan.outChannels)
-        let groupSize = Swift.max(1, Swift.min(k, filterBytes / (16 * c * MemoryLayout<Float>.stride)))
+        convolve(plan, input: input, filters: .float32(weight), bias: bias, output: output,
+                 bandBytes: bandBytes, filterBytes: filterBytes)
+    }
+
+    /// The 3×3 filters `[K, C, 3, 3]` of a convolution, as stored.
+    enum Filters {
+        case float32(UnsafePointer<Float>)
+        /// IEEE half precision, any alignment; only on AVX-512 machines (`transformHalfFilters`).
+        case float16(UnsafeRawPointer)
+    }
+
+    /// ``convolve(_:input:weight:bias:output:bandBytes:filterBytes:)`` with the filters in float32
+    /// or float16.
+    static func convolve(_ plan: Plan, input: UnsafePointer<Float>, filters: Filters,
+                         bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                         bandBytes: Int = Winograd.bandBytes, filterBytes: Int = Winograd.filterBytes) {
+        precondition(plan.tile == 2 || plan.tile == 4, "Winograd tile \(plan.tile)")
+        let (c, k, positions) = (plan.channels, plan.outChannels, plan.positions)
+        let groupSize = Swift.max(1, Swift.min(k, filterBytes / (positions * c * MemoryLayout<Float>.stride)))
         let tileRowsTotal = plan.batch * plan.tileRows
-        let bytesPerTileRow = 16 * (c + groupSize) * plan.tileColumns * MemoryLayout<Float>.stride
+        let bytesPerTileRow = positions * (c + groupSize) * plan.tileColumns * MemoryLayout<Float>.stride
         let bandRows = Swift.max(1, Swift.min(tileRowsTotal, bandBytes / bytesPerTileRow))
         let bandTiles = bandRows * plan.tileColumns
-        let filters = TensorStorage(uninitializedCount: 16 * groupSize * c)
-        let transformedInput = TensorStorage(uninitializedCount: 16 * c * bandTiles)
-        let products = TensorStorage(uninitializedCount: 16 * groupSize * bandTiles)
-        let u = filters.pointer, v = transformedInput.pointer, m = products.pointer
+        let transformedFilters = TensorStorage(uninitializedCount: positions * groupSize * c)
+        let transformedInput = TensorStorage(uninitializedCount: positions * c * bandTiles)
+        let products = TensorStorage(uninitializedCount: positions * groupSize * bandTiles)
+        let u = transformedFilters.pointer, v = transformedInput.pointer, m = products.pointer
         var transformedRows: Range<Int>?
         var firstChannel = 0
         while firstChannel < k {
             let channels = firstChannel..<Swift.min(k, firstChannel + groupSize)
             let kc = channels.count
-            transformFilters(weight + firstChannel * c * 9, outChannels: kc, channels: c, into: u)
+            switch filters {
+            case .float32(let weight) where plan.tile == 4:
+                transformFilters4x4(weight + firstChannel * c * 9, outChannels: kc, channels: c, into: u)
+            case .float32(let weight):
+                transformFilters(weight + firstChannel * c * 9, outChannels: kc, channels: c, into: u)
+            case .float16(let weight):
+                transformHalfFilters(weight + 2 * firstChannel * c * 9, outChannels: kc, channels: c, tile: plan.tile, into: u)
+            }
             var firstRow = 0
             while firstRow < tileRowsTotal {
                 let rows = firstRow..<Swift.min(tileRowsTotal, firstRow + bandRows)
                 let tiles = rows.count * plan.tileColumns
                 if transformedRows != rows {
-                    transformInput(plan, input: input, tileRows: rows, into: v)
+                    if plan.tile == 4 {
+                        transformInput4x4(plan, input: input, tileRows: rows, into: v)
+                    } else {
+                        transformInput(plan, input: input, tileRows: rows, into: v)
+                    }
                     transformedRows = rows
                 }
                 OpenBLAS.withSingleThreadedCalls {
-                    parallelFor(16) { positions in
-                        for xi in positions {
+                    parallelFor(positions) { range in
+                        for xi in range {
                             GEMM.sgemm(transposeA: false, transposeB: false, m: kc, n: tiles, k: c,
                                        a: u + xi * kc * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
                                        c: m + xi * kc * tiles, ldc: tiles)
                         }
                     }
                 }
-                transformOutput(plan, products: m, outChannels: channels, tileRows: rows, bias: bias, into: output)
+                if plan.tile == 4 {
+                    transformOutput4x4(plan, products: m, outChannels: channels, tileRows: rows, bias: bias, into: output)
+                } else {
+                    transformOutput(plan, products: m, outChannels: channels, tileRows: rows, bias: bias, into: output)
+                }
                 firstRow = rows.upperBound
             }
             firstChannel = channels.upperBound
@@ -111,6 +185,22 @@ enum Winograd {
             case .avx512: sd_winograd_filters_avx512(weight + first * 9, count, u + first, plane)
             case .avx2: sd_winograd_filters_avx2(weight + first * 9, count, u + first, plane)
             case .portable: portableTransformFilters(weight + first * 9, count: count, into: u + first, plane: plane)
+            }
+        }
+    }
+
+    /// ``transformFilters(_:outChannels:channels:into:level:)`` or its F(4×4) counterpart for
+    /// filters stored as IEEE half precision, widened inside the transform (AVX-512 only).
+    static func transformHalfFilters(_ weight: UnsafeRawPointer, outChannels k: Int, channels c: Int, tile: Int,
+                                     into u: UnsafeMutablePointer<Float>) {
+        precondition(VectorMath.kernelLevel == .avx512, "float16 filter transform without AVX-512")
+        let plane = k * c
+        parallelFor(plane, minimumChunk: 2048) { range in
+            let count = range.count, first = range.lowerBound
+            if tile == 4 {
+                sd_winograd4_filters_f16_avx512(weight + 18 * first, count, u + first, plane)
+            } else {
+                sd_winograd_filters_f16_avx512(weight + 18 * first, count, u + first, plane)
             }
         }
     }

@@ -37,8 +37,8 @@ let package = Package(
         // fp16 / bf16 ↔ float32 conversions with F16C where the CPU has it (weights stay 16-bit in
         // memory and are widened where used). Not API.
         .target(name: "_CHalfPrecision"),
-        // AVX2 / AVX-512 element-wise kernels (softmax, Winograd filter transform), chosen at run time
-        // by CPU. Not API.
+        // AVX2 / AVX-512 kernels (softmax, Winograd F(2×2) and F(4×4) transforms), chosen at run time
+        // by CPU, with portable C fallbacks. Not API.
         .target(name: "_CVectorKernels"),
         .target(name: "TensorModule", dependencies: ["_COpenBLAS", "_CHalfPrecision", "_CVectorKernels"], swiftSettings: strictSwift6,
                 linkerSettings: [.linkedLibrary("dl")]),

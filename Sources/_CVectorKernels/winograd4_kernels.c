@@ -60,19 +60,6 @@ static void sd_w4_fill_phases(const float *image, ptrdiff_t height, ptrdiff_t wi
 #define SD_MUL(x, y) ((x) * (y))
 #define SD_SET1(x) (x)
 #include "winograd4_template.h"
-#undef SD_SUFFIX
-#undef SD_TARGET
-#undef SD_V
-#undef SD_LANES
-#undef SD_LOAD
-#undef SD_STORE
-#undef SD_LOAD_PART
-#undef SD_STORE_PART
-#undef SD_GATHER9
-#undef SD_ADD
-#undef SD_SUB
-#undef SD_MUL
-#undef SD_SET1
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -95,19 +82,6 @@ static void sd_w4_fill_phases(const float *image, ptrdiff_t height, ptrdiff_t wi
 #define SD_MUL _mm512_mul_ps
 #define SD_SET1 _mm512_set1_ps
 #include "winograd4_template.h"
-#undef SD_SUFFIX
-#undef SD_TARGET
-#undef SD_V
-#undef SD_LANES
-#undef SD_LOAD
-#undef SD_STORE
-#undef SD_LOAD_PART
-#undef SD_STORE_PART
-#undef SD_GATHER9
-#undef SD_ADD
-#undef SD_SUB
-#undef SD_MUL
-#undef SD_SET1
 
 // Widens the 9·n IEEE halves of n ≤ 16 consecutive 3×3 filters (any alignment) into `wide`.
 __attribute__((target("avx512f")))

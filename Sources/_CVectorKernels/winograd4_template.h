@@ -8,6 +8,7 @@
 //   SD_LOAD_PART(p, n), SD_STORE_PART(p, v, n) the first n ≤ SD_LANES lanes only (no access beyond)
 //   SD_GATHER9(p, n)        lane l = p[9·l] for l < n
 //   SD_ADD, SD_SUB, SD_MUL, SD_SET1
+// and this file undefines them all at its end, so the next variant can define them afresh.
 // Every variant does the same float operations in the same order (no contraction into FMA: see
 // FP_CONTRACT in the includer), so all of them give bit-identical results.
 
@@ -130,3 +131,16 @@ SD_TARGET void SD_NAME(sd_winograd4_output_)(const float *m, size_t plane, size_
 #undef SD_CAT2
 #undef SD_CAT
 #undef SD_NAME
+#undef SD_SUFFIX
+#undef SD_TARGET
+#undef SD_V
+#undef SD_LANES
+#undef SD_LOAD
+#undef SD_STORE
+#undef SD_LOAD_PART
+#undef SD_STORE_PART
+#undef SD_GATHER9
+#undef SD_ADD
+#undef SD_SUB
+#undef SD_MUL
+#undef SD_SET1

@@ -22,9 +22,10 @@ extension Tensor {
     /// 2-D convolution of an NCHW batch, as PyTorch's `F.conv2d` with one group and no dilation.
     ///
     /// Computed as GEMM: 3×3 stride-1 convolutions with enough channels and positions by Winograd's
-    /// F(4×4, 3×3) or, on small images, F(2×2, 3×3) (`Winograd`, 4× or 2.25× fewer multiplications); 1×1 stride-1 unpadded convolutions
-    /// multiply the input directly; others unfold (im2col) a band of output rows at a time so the
-    /// unfolded buffer stays near 16 MB whatever the image size.
+    /// F(4×4, 3×3) or, on small images, F(2×2, 3×3) (`Winograd`, 4× or 2.25× fewer
+    /// multiplications); 1×1 stride-1 unpadded convolutions multiply the input directly; others
+    /// unfold (im2col) a band of output rows at a time so the unfolded buffer stays near 16 MB
+    /// whatever the image size.
     ///
     /// - Parameters:
     ///   - weight: `[outChannels, inChannels, kernelHeight, kernelWidth]`, PyTorch's layout.

@@ -10,6 +10,9 @@ import Synchronization
 /// UNet, instead of one per distinct weight size: 503 MiB). ``release()`` frees them when a model is
 /// no longer in use.
 public enum WideningBuffers {
+    /// Stands in for a widened tensor once `body` is done with it (so the buffer's uniqueness can be
+    /// checked), without allocating per call.
+    private static let released = Tensor.zeros([0])
     /// Buffers not in use, any sizes.
     private static let free = Locked<[TensorStorage]>([])
     private static let statisticsEnabled = Atomic<Bool>(false)
@@ -75,7 +78,7 @@ public enum WideningBuffers {
         defer {
             // Only a buffer nobody else references may be written again: if `body` kept the tensor
             // (or a view of it), the borrowing storage keeps the buffer referenced.
-            tensor = Tensor.zeros([0])
+            tensor = released
             if isKnownUniquelyReferenced(&buffer) {
                 let kept = buffer
                 free.withLock { $0.append(kept) }

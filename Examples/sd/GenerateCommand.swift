@@ -20,11 +20,11 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: "The prompt.")
     var prompt: String
     @Option(name: .long, help: "What the image should not show.")
-    var negativePrompt: String = ""
+    var negativePrompt: String?
     @Option(name: .long, help: "Inference steps.")
     var steps: Int = 20
-    @Option(name: .long, help: "Classifier-free guidance scale (≤ 1 turns guidance off).")
-    var guidanceScale: Float = 7.5
+    @Option(name: .long, help: "Classifier-free guidance scale (≤ 1 turns guidance off; default: the model family's, 7.5 for SD 1.x/2.x).")
+    var guidanceScale: Float?
     @Option(name: .long, help: "Sampler: ddim, pndm, euler, euler-a, lms, heun, dpm++2m, dpm++2m-karras, ddpm, unipc, lcm (default: the model's own).")
     var scheduler: String?
     @Option(name: .long, help: "Random seed (default: a random one, reported in the PNG and stats).")
@@ -41,8 +41,8 @@ struct GenerateCommand: ParsableCommand {
     var clipSkip: Int?
     @Option(name: .long, help: "Image-to-image: the PNG to start from (its size sets the output size).")
     var initImage: String?
-    @Option(name: .long, help: "Image-to-image strength, 0…1.")
-    var strength: Double = 0.8
+    @Option(name: .long, help: "Image-to-image strength, 0…1 (default: the model family's, 0.8 for SD 1.x/2.x).")
+    var strength: Double?
     @Option(name: .long, help: "A safetensors file with a float32 tensor 'latents' [K, 4, H/8, W/8] to start from (diffusers' latents=).")
     var initialLatents: String?
     @Option(name: .long, help: "Output PNG path.")

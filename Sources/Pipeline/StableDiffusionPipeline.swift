@@ -1,17 +1,25 @@
 import Foundation
 
 /// Stable Diffusion text-to-image (and image-to-image), as diffusers' `StableDiffusionPipeline` and
-/// `StableDiffusionImg2ImgPipeline` run it: CLIP tokenizer → text encoder → a scheduler iterating the
-/// UNet with classifier-free guidance in latent space → VAE decoder → RGB8 images.
+/// `StableDiffusionImg2ImgPipeline` run it: prompt conditioner (tokenizer → text encoder) → a
+/// scheduler iterating the denoiser with classifier-free guidance in latent space → VAE decoder →
+/// RGB8 images.
 ///
-/// The pipeline is an immutable, `Sendable` value: load it once and serve concurrent requests; each
-/// generation gets its own scheduler and random source. Every component is a protocol, so an app can
-/// swap any of them (its own scheduler, text encoder, preview decoder).
+/// One pipeline type serves every model family: the ``family`` supplies defaults, the
+/// ``conditioner`` turns prompts into the ``DenoiserConditioning`` the denoiser reads, and a task
+/// (image-to-image, …) only changes what the one step loop (``DenoisingSession``) puts into that
+/// value. The pipeline is an immutable, `Sendable` value: load it once and serve concurrent requests;
+/// each generation gets its own scheduler and random source. Every component is a protocol, so an app
+/// can swap any of them (its own scheduler, text encoder, preview decoder).
 public struct StableDiffusionPipeline: Sendable {
-    /// Turns prompts into token ids.
-    public let tokenizer: any PromptTokenizer
-    /// Turns token ids into the UNet's conditioning.
-    public let textEncoder: any TextEncoding
+    /// The model family (SD 1.x, 2.x, SDXL): its generation defaults.
+    public let family: ModelFamily
+    /// The family's text side: prompts → denoiser conditioning.
+    public let conditioner: any PromptConditioner
+    /// The primary tokenizer (the conditioner's first).
+    public var tokenizer: any PromptTokenizer { conditioner.textEncoders[0].tokenizer }
+    /// The primary text encoder (the conditioner's first).
+    public var textEncoder: any TextEncoding { conditioner.textEncoders[0].encoder }
     /// The denoiser (the UNet).
     public let noisePredictor: any NoisePredictor
     /// Latents → images.
@@ -30,11 +38,13 @@ public struct StableDiffusionPipeline: Sendable {
     /// Seconds it took to load the model (0 for pipelines assembled from components).
     public let loadSeconds: Double
 
-    /// Assembles a pipeline from components.
+    /// Assembles an SD 1.x/2.x pipeline from components: a ``CLIPPromptConditioner`` over the
+    /// tokenizer and text encoder.
     ///
     /// - Parameters:
     ///   - tokenizer: Prompt tokenizer.
     ///   - textEncoder: Text encoder; its `embeddingWidth` must be the UNet's cross-attention width.
+    ///   - family: The model family whose defaults apply.
     ///   - noisePredictor: The denoiser.
     ///   - decoder: Latent decoder.
     ///   - encoder: Latent encoder for image-to-image, or nil.
@@ -45,12 +55,41 @@ public struct StableDiffusionPipeline: Sendable {
     ///   - modelName: Name for the PNG parameters.
     ///   - loadSeconds: Load time to report in statistics.
     /// - Throws: ``PipelineError/scheduler(_:)`` if no default scheduler can be built.
-    public init(tokenizer: any PromptTokenizer, textEncoder: any TextEncoding, noisePredictor: any NoisePredictor,
+    public init(tokenizer: any PromptTokenizer, textEncoder: any TextEncoding, family: ModelFamily = .stableDiffusion1,
+                noisePredictor: any NoisePredictor, decoder: any LatentDecoding, encoder: (any LatentEncoding)?,
+                schedulerOptions: DiffusersSchedulerConfig, defaultScheduler: (any SchedulerConfiguration)? = nil,
+                defaultImageSize: Int = 512, modelName: String = "model", loadSeconds: Double = 0) throws(PipelineError) {
+        try self.init(family: family, conditioner: CLIPPromptConditioner(tokenizer: tokenizer, textEncoder: textEncoder),
+                      noisePredictor: noisePredictor, decoder: decoder, encoder: encoder, schedulerOptions: schedulerOptions,
+                      defaultScheduler: defaultScheduler, defaultImageSize: defaultImageSize, modelName: modelName,
+                      loadSeconds: loadSeconds)
+    }
+
+    /// Assembles a pipeline of any family from its conditioner and components.
+    ///
+    /// - Parameters:
+    ///   - family: The model family whose defaults apply.
+    ///   - conditioner: Prompts → denoiser conditioning; it must name at least one text encoder.
+    ///   - noisePredictor: The denoiser.
+    ///   - decoder: Latent decoder.
+    ///   - encoder: Latent encoder for image-to-image, or nil.
+    ///   - schedulerOptions: The model's scheduler options; named schedulers are built from them.
+    ///   - defaultScheduler: The scheduler used when the parameters name none; nil builds the one
+    ///     `schedulerOptions` names (its `_class_name`).
+    ///   - defaultImageSize: Default image side in pixels.
+    ///   - modelName: Name for the PNG parameters.
+    ///   - loadSeconds: Load time to report in statistics.
+    /// - Throws: ``PipelineError/scheduler(_:)`` if no default scheduler can be built,
+    ///   ``PipelineError/invalidModel(path:reason:)`` for a conditioner without text encoders.
+    public init(family: ModelFamily, conditioner: any PromptConditioner, noisePredictor: any NoisePredictor,
                 decoder: any LatentDecoding, encoder: (any LatentEncoding)?, schedulerOptions: DiffusersSchedulerConfig,
                 defaultScheduler: (any SchedulerConfiguration)? = nil, defaultImageSize: Int = 512,
                 modelName: String = "model", loadSeconds: Double = 0) throws(PipelineError) {
-        self.tokenizer = tokenizer
-        self.textEncoder = textEncoder
+        guard !conditioner.textEncoders.isEmpty else {
+            throw .invalidModel(path: modelName, reason: "the prompt conditioner names no text encoder")
+        }
+        self.family = family
+        self.conditioner = conditioner
         self.noisePredictor = noisePredictor
         self.decoder = decoder
         self.encoder = encoder

@@ -16,7 +16,8 @@ import Layers
 ///
 /// Not supported (rejected when decoding the configuration): class and additional embeddings,
 /// timestep conditioning, dual or cross-only attention, block types other than those SD 1.x/2.x
-/// use, attention masks, ControlNet / T2I-adapter residuals, FreeU.
+/// use, attention masks, T2I-adapter residuals, FreeU. ControlNet residuals and inpainting's extra
+/// input channels arrive in the ``DenoiserConditioning``.
 public struct UNet2DConditionModel: NoisePredictor {
     /// The architecture.
     public let configuration: UNetConfiguration
@@ -82,24 +83,45 @@ public struct UNet2DConditionModel: NoisePredictor {
     /// Predicts the model output for a batch of latents (``NoisePredictor`` conformance).
     ///
     /// - Parameters:
-    ///   - latents: `[B, inChannels, H, W]`, any H and W ≥ 1.
+    ///   - latents: `[B, C, H, W]`, any H and W ≥ 1, where C plus the conditioning's extra input
+    ///     channels is the configuration's `in_channels`.
     ///   - timestep: The scheduler's timestep (fractional allowed), rounded to float32 as diffusers does.
-    ///   - textEmbeddings: `[B, tokens, crossAttentionDim]`, the same batch size as `latents`.
+    ///   - conditioning: The context `[B, tokens, crossAttentionDim]`; extra input channels
+    ///     `[B, extra, H, W]` (concatenated after the latents, as diffusers' inpainting pipeline does
+    ///     before calling the UNet); control residuals (added to the skip connections and the mid
+    ///     block's output, as diffusers' `down_block_additional_residuals` /
+    ///     `mid_block_additional_residual`).
     /// - Returns: `[B, outChannels, H, W]`.
-    /// - Throws: ``UNetError/invalidInput(parameter:details:)`` when a shape or the timestep does not fit.
-    public func predictNoise(latents: Tensor, timestep: Double, textEmbeddings: Tensor) throws(UNetError) -> Tensor {
-        try checkInputs(latents: latents, timestep: timestep, textEmbeddings: textEmbeddings)
+    /// - Throws: ``UNetError/invalidInput(parameter:details:)`` when a shape or the timestep does not
+    ///   fit, or the conditioning carries a field this model has no use for (a pooled embedding or
+    ///   time ids for a model without an addition embedding).
+    public func predictNoise(latents: Tensor, timestep: Double, conditioning: DenoiserConditioning) throws(UNetError) -> Tensor {
+        let input = try checkInputs(latents: latents, timestep: timestep, conditioning: conditioning)
+        let context = conditioning.context
+        let embedding: Tensor
+        var sample: Tensor
+        var skips: [Tensor]
         do {
-            var sample = configuration.centerInputSample ? latents.map { 2 * $0 - 1 } : latents
-            let embedding = try timeEmbedding(timestep: timestep, batch: latents.shape[0])
+            sample = configuration.centerInputSample ? input.map { 2 * $0 - 1 } : input
+            embedding = try timeEmbedding(timestep: timestep, batch: latents.shape[0])
             sample = try convIn(sample)
-            var skips = [sample]
+            skips = [sample]
             for block in downBlocks {
-                sample = try block(sample, timeEmbedding: embedding, context: textEmbeddings, skips: &skips)
+                sample = try block(sample, timeEmbedding: embedding, context: context, skips: &skips)
             }
-            sample = try midBlock(sample, timeEmbedding: embedding, context: textEmbeddings)
+            sample = try midBlock(sample, timeEmbedding: embedding, context: context)
+        } catch {
+            throw .computation(error)
+        }
+        if let residuals = conditioning.controlResiduals {
+            for index in skips.indices {
+                skips[index] = try Self.adding(residuals.down[index], to: skips[index], name: "controlResiduals.down[\(index)]")
+            }
+            sample = try Self.adding(residuals.mid, to: sample, name: "controlResiduals.mid")
+        }
+        do {
             for block in upBlocks {
-                sample = try block(sample, timeEmbedding: embedding, context: textEmbeddings, skips: &skips)
+                sample = try block(sample, timeEmbedding: embedding, context: context, skips: &skips)
             }
             return try convOut(normOut(sample, activation: .silu))
         } catch {
@@ -107,19 +129,62 @@ public struct UNet2DConditionModel: NoisePredictor {
         }
     }
 
-    private func checkInputs(latents: Tensor, timestep: Double, textEmbeddings: Tensor) throws(UNetError) {
-        let c = configuration
-        guard latents.rank == 4, latents.shape[0] >= 1, latents.shape[1] == c.inChannels,
-              latents.shape[2] >= 1, latents.shape[3] >= 1 else {
-            throw .invalidInput(parameter: "latents", details: "shape \(latents.shape); expected [batch ≥ 1, \(c.inChannels), height ≥ 1, width ≥ 1]")
+    /// `base + residual`, when the residual has exactly the feature map's shape (its spatial size
+    /// follows from the latents', so it can only be checked here).
+    private static func adding(_ residual: Tensor, to base: Tensor, name: String) throws(UNetError) -> Tensor {
+        guard residual.shape == base.shape else {
+            throw .invalidInput(parameter: name, details: "shape \(residual.shape); expected \(base.shape)")
         }
-        guard textEmbeddings.rank == 3, textEmbeddings.shape[0] == latents.shape[0], textEmbeddings.shape[1] >= 1,
+        return base + residual
+    }
+
+    /// Predicts from text embeddings alone: ``predictNoise(latents:timestep:conditioning:)`` with a
+    /// context-only conditioning, keeping the typed error.
+    ///
+    /// - Parameters:
+    ///   - latents: `[B, inChannels, H, W]`.
+    ///   - timestep: The scheduler's timestep.
+    ///   - textEmbeddings: `[B, tokens, crossAttentionDim]`.
+    /// - Returns: `[B, outChannels, H, W]`.
+    /// - Throws: ``UNetError/invalidInput(parameter:details:)`` when a shape or the timestep does not fit.
+    public func predictNoise(latents: Tensor, timestep: Double, textEmbeddings: Tensor) throws(UNetError) -> Tensor {
+        try predictNoise(latents: latents, timestep: timestep, conditioning: DenoiserConditioning(context: textEmbeddings))
+    }
+
+    /// Checks every input against the configuration and returns the model input (the latents with
+    /// any extra channels appended).
+    private func checkInputs(latents: Tensor, timestep: Double, conditioning: DenoiserConditioning) throws(UNetError) -> Tensor {
+        let c = configuration
+        let extra = conditioning.extraInputChannels
+        let extraChannels = extra.map { $0.rank == 4 ? $0.shape[1] : 0 } ?? 0
+        guard latents.rank == 4, latents.shape[0] >= 1, latents.shape[1] + extraChannels == c.inChannels,
+              latents.shape[2] >= 1, latents.shape[3] >= 1 else {
+            throw .invalidInput(parameter: "latents", details: "shape \(latents.shape) with \(extraChannels) extra input channels; expected [batch ≥ 1, \(c.inChannels - extraChannels), height ≥ 1, width ≥ 1] (in_channels \(c.inChannels))")
+        }
+        let batch = latents.shape[0]
+        let textEmbeddings = conditioning.context
+        guard textEmbeddings.rank == 3, textEmbeddings.shape[0] == batch, textEmbeddings.shape[1] >= 1,
               textEmbeddings.shape[2] == c.crossAttentionDim else {
             throw .invalidInput(parameter: "textEmbeddings",
-                                details: "shape \(textEmbeddings.shape); expected [\(latents.shape[0]) (the latents' batch), tokens ≥ 1, \(c.crossAttentionDim) (cross_attention_dim)]")
+                                details: "shape \(textEmbeddings.shape); expected [\(batch) (the latents' batch), tokens ≥ 1, \(c.crossAttentionDim) (cross_attention_dim)]")
         }
         guard timestep.isFinite else {
             throw .invalidInput(parameter: "timestep", details: "\(timestep) is not a finite number")
         }
+        if conditioning.pooledTextEmbedding != nil || conditioning.timeIDs != nil {
+            throw .invalidInput(parameter: "pooledTextEmbedding/timeIDs",
+                                details: "given, but this UNet has no text-time addition embedding (addition_embed_type)")
+        }
+        if let residuals = conditioning.controlResiduals {
+            let expected = 1 + c.layersPerBlock.reduce(0, +) + (c.levels - 1)
+            guard residuals.down.count == expected else {
+                throw .invalidInput(parameter: "controlResiduals.down", details: "\(residuals.down.count) tensors; expected \(expected) (one per skip connection)")
+            }
+        }
+        guard let extra else { return latents }
+        guard extra.rank == 4, extra.shape[0] == batch, extra.shape[2] == latents.shape[2], extra.shape[3] == latents.shape[3] else {
+            throw .invalidInput(parameter: "extraInputChannels", details: "shape \(extra.shape); expected [\(batch), channels, \(latents.shape[2]), \(latents.shape[3])] (the latents' batch and size)")
+        }
+        do { return try Tensor.concatenate([latents, extra], axis: 1) } catch { throw .computation(error) }
     }
 }

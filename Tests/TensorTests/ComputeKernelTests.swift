@@ -126,7 +126,9 @@ struct ComputeKernelTests {
             Winograd.convolve(plan, input: x.pointer, weight: w.pointer, bias: b.pointer, output: out.baseAddress!,
                               bandBytes: 16 * (c.channels + 5) * plan.tileColumns * 4, filterBytes: 16 * c.channels * 5 * 4)
         }
-        #expect(split.scalars == winograd.scalars)
+        // Different bands are differently shaped GEMMs, which OpenBLAS's Haswell/Zen kernels round
+        // differently at block edges (bit-identical with the SkylakeX kernel): the Winograd tolerance.
+        #expect(error(split) <= 1e-5 * scale, "split \(error(split)), scale \(scale)")
     }
 
     @Test("The C filter transforms equal the portable one", arguments: [1, 7, 8, 9, 16, 17, 100])

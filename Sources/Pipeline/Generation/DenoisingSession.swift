@@ -3,9 +3,13 @@ import Foundation
 import TensorModule
 
 /// One generation, driven a step at a time: text encoding and the initial latents are done when the
-/// session is made; each ``step()`` runs one UNet evaluation and one scheduler update; ``decode()``
-/// turns the final latents into images. Progress, previews and cancellation fall out of this; the
-/// pipeline's `generate` runs a session to the end.
+/// session is made; each ``step()`` runs the denoiser (once, or once per guidance half) and one
+/// scheduler update; ``decode()`` turns the final latents into images. Progress, previews and
+/// cancellation fall out of this; the pipeline's `generate` runs a session to the end.
+///
+/// This is the one denoising loop for every model family and task: the family's conditioner supplies
+/// the prompt conditioning (per step, for prompt schedules), and a task adds what it needs to the
+/// ``DenoiserConditioning`` the denoiser reads, instead of growing a loop of its own.
 ///
 /// A session is owned by one task (not `Sendable`); start as many sessions on one pipeline as you like.
 public final class DenoisingSession {
@@ -31,12 +35,17 @@ public final class DenoisingSession {
     public private(set) var completedSteps = 0
     /// Seconds spent encoding the prompt.
     public let textEncodingSeconds: Double
+    /// The prompt conditioning the conditioner returned (batch 1 per side).
+    public let conditioning: PromptConditioning
+    /// The guidance scale in use (the parameters' or the family's default).
+    public let guidanceScale: Float
+    /// The image-to-image strength in use (the parameters' or the family's default).
+    public let strength: Double
     /// Seconds each completed step took.
     public private(set) var stepSeconds: [Double] = []
 
     private var scheduler: any Scheduler
     private let random: any RandomSource
-    private let embeddings: Tensor
     private let guided: Bool
 
     /// The timesteps the session will run (for image-to-image, only the remaining ones).
@@ -48,7 +57,8 @@ public final class DenoisingSession {
 
     init(pipeline: StableDiffusionPipeline, prompt: String, parameters: GenerationParameters) throws(PipelineError) {
         let resolved = try parameters.resolved(defaultSize: pipeline.defaultImageSize,
-                                               downsamplingFactor: pipeline.decoder.downsamplingFactor)
+                                               downsamplingFactor: pipeline.decoder.downsamplingFactor,
+                                               family: pipeline.family)
         if parameters.initImage != nil, parameters.initialLatents != nil {
             throw .invalidParameter(name: "initialLatents", value: "given together with initImage",
                                     allowed: "either initialLatents (text-to-image) or initImage (image-to-image)")
@@ -59,6 +69,8 @@ public final class DenoisingSession {
         self.width = resolved.width
         self.height = resolved.height
         self.guided = resolved.usesGuidance
+        self.guidanceScale = resolved.guidanceScale
+        self.strength = resolved.strength
         let seed = parameters.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
         self.seed = seed
         let random = parameters.randomSource.makeSource(seed: seed)
@@ -67,8 +79,13 @@ public final class DenoisingSession {
         self.schedulerConfiguration = configuration
 
         let start = DispatchTime.now()
-        embeddings = try pipeline.encodePrompt(prompt, negativePrompt: parameters.negativePrompt, guided: guided,
-                                               count: parameters.numberOfImages, clipSkip: parameters.clipSkip)
+        conditioning = try pipeline.conditioner.conditioning(for: PromptRequest(
+            prompt: prompt, negativePrompt: parameters.negativePrompt, guided: guided, clipSkip: parameters.clipSkip,
+            width: resolved.width, height: resolved.height, steps: parameters.steps))
+        guard guided == (conditioning.negative != nil) else {
+            throw .component(name: "prompt conditioner", message: guided ? "returned no negative conditioning for a guided generation"
+                                                                          : "returned a negative conditioning for an unguided generation")
+        }
         textEncodingSeconds = Self.seconds(since: start)
 
         let latentShape = [parameters.numberOfImages, pipeline.decoder.latentChannels,
@@ -78,7 +95,7 @@ public final class DenoisingSession {
             // from the one generator.
             guard let encoder = pipeline.encoder else { throw .imageToImageUnavailable }
             let scheduler = try attributing(to: "scheduler") {
-                try configuration.makeScheduler(steps: parameters.steps, strength: parameters.strength)
+                try configuration.makeScheduler(steps: parameters.steps, strength: resolved.strength)
             }
             let encoded = try attributing(to: "VAE encoder") { try encoder.encode(image: image.normalizedTensor, random: random) }
             let repeated = try attributing(to: "pipeline") {
@@ -86,7 +103,7 @@ public final class DenoisingSession {
             }
             let noise = random.normal(shape: repeated.shape)
             guard let first = scheduler.timesteps.first else {
-                throw .invalidParameter(name: "strength", value: "\(parameters.strength)", allowed: "a strength that leaves at least one step")
+                throw .invalidParameter(name: "strength", value: "\(resolved.strength)", allowed: "a strength that leaves at least one step")
             }
             latents = try attributing(to: "scheduler") { try scheduler.addNoise(to: repeated, noise: noise, timestep: first) }
             self.scheduler = scheduler
@@ -101,7 +118,9 @@ public final class DenoisingSession {
         }
     }
 
-    /// Runs the next step: one guided UNet evaluation and one scheduler update.
+    /// Runs the next step: the denoiser on both guidance halves (one batch when their token counts
+    /// agree, two calls otherwise, as AUTOMATIC1111 does for prompts of different lengths) and one
+    /// scheduler update.
     ///
     /// - Returns: The latents after the step.
     /// - Throws: ``PipelineError`` from a component, or `invalidParameter` if the session is finished.
@@ -113,10 +132,7 @@ public final class DenoisingSession {
         let start = DispatchTime.now()
         let timestep = scheduler.timesteps[completedSteps]
         let scaled = try attributing(to: "scheduler") { try scheduler.scaleModelInput(latents, timestep: timestep) }
-        let modelInput = try guided ? attributing(to: "pipeline") { try Tensor.concatenate([scaled, scaled], axis: 0) } : scaled
-        let prediction = try attributing(to: "UNet") {
-            try pipeline.noisePredictor.predictNoise(latents: modelInput, timestep: timestep, textEmbeddings: embeddings)
-        }
+        let prediction = try predict(scaled, timestep: timestep, step: completedSteps)
         let guidedPrediction = try guided ? applyGuidance(prediction) : prediction
         let output = try attributing(to: "scheduler") {
             try scheduler.step(modelOutput: guidedPrediction, timestep: timestep, sample: latents, random: random)
@@ -128,6 +144,30 @@ public final class DenoisingSession {
         return latents
     }
 
+    /// The denoiser's prediction for this step: `[unconditional, conditional]` rows when guided.
+    private func predict(_ scaled: Tensor, timestep: Double, step: Int) throws(PipelineError) -> Tensor {
+        let count = parameters.numberOfImages
+        let positive = try attributing(to: "pipeline") { try conditioning.positive.conditioning(atStep: step).repeatingRows(count) }
+        guard let negativeSchedule = conditioning.negative else {
+            return try denoise(scaled, timestep: timestep, conditioning: positive)
+        }
+        let negative = try attributing(to: "pipeline") { try negativeSchedule.conditioning(atStep: step).repeatingRows(count) }
+        if negative.tokenCount == positive.tokenCount {
+            let batched = try attributing(to: "pipeline") { try DenoiserConditioning.concatenated([negative, positive]) }
+            let input = try attributing(to: "pipeline") { try Tensor.concatenate([scaled, scaled], axis: 0) }
+            return try denoise(input, timestep: timestep, conditioning: batched)
+        }
+        let halves = [try denoise(scaled, timestep: timestep, conditioning: negative),
+                      try denoise(scaled, timestep: timestep, conditioning: positive)]
+        return try attributing(to: "pipeline") { try Tensor.concatenate(halves, axis: 0) }
+    }
+
+    private func denoise(_ latents: Tensor, timestep: Double, conditioning: DenoiserConditioning) throws(PipelineError) -> Tensor {
+        try attributing(to: "UNet") {
+            try pipeline.noisePredictor.predictNoise(latents: latents, timestep: timestep, conditioning: conditioning)
+        }
+    }
+
     /// `uncond + g · (text − uncond)`, in diffusers' operation order.
     private func applyGuidance(_ prediction: Tensor) throws(PipelineError) -> Tensor {
         let count = latents.shape[0]
@@ -135,7 +175,7 @@ public final class DenoisingSession {
             throw .component(name: "UNet", message: "returned shape \(prediction.shape) for a guided batch of \(2 * count)")
         }
         let halves = try attributing(to: "pipeline") { try prediction.chunked(2, axis: 0) }
-        let scale = parameters.guidanceScale
+        let scale = guidanceScale
         return try attributing(to: "pipeline") {
             try halves[0].broadcasting(halves[1], operation: "guidance") { uncond, text in uncond + scale * (text - uncond) }
         }

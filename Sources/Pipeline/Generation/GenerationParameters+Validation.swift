@@ -11,7 +11,9 @@ extension GenerationParameters {
         var height: Int
         var latentWidth: Int
         var latentHeight: Int
-        var usesGuidance: Bool
+        var guidanceScale: Float
+        var strength: Double
+        var usesGuidance: Bool { guidanceScale > 1 }
     }
 
     /// Checks every parameter and resolves the output size.
@@ -19,12 +21,15 @@ extension GenerationParameters {
     /// - Parameters:
     ///   - defaultSize: The model's default side in pixels.
     ///   - downsamplingFactor: Pixels per latent (8 for Stable Diffusion's VAE).
+    ///   - family: Where the guidance scale and strength come from when they are nil.
     /// - Throws: ``PipelineError/invalidParameter(name:value:allowed:)`` naming the parameter and its range.
-    func resolved(defaultSize: Int, downsamplingFactor: Int) throws(PipelineError) -> Resolved {
+    func resolved(defaultSize: Int, downsamplingFactor: Int, family: ModelFamily) throws(PipelineError) -> Resolved {
         func invalid(_ name: String, _ value: String, _ allowed: String) -> PipelineError {
             .invalidParameter(name: name, value: value, allowed: allowed)
         }
         guard steps >= 1, steps <= 1000 else { throw invalid("steps", "\(steps)", "1…1000") }
+        let guidanceScale = self.guidanceScale ?? family.defaultGuidanceScale
+        let strength = self.strength ?? family.defaultStrength
         guard guidanceScale.isFinite else { throw invalid("guidanceScale", "\(guidanceScale)", "a finite number") }
         guard numberOfImages >= 1, numberOfImages <= Self.maximumImages else {
             throw invalid("numberOfImages", "\(numberOfImages)", "1…\(Self.maximumImages)")
@@ -54,6 +59,6 @@ extension GenerationParameters {
             }
         }
         return Resolved(width: width, height: height, latentWidth: latentWidth, latentHeight: latentHeight,
-                        usesGuidance: guidanceScale > 1)
+                        guidanceScale: guidanceScale, strength: strength)
     }
 }

@@ -1,15 +1,20 @@
 import Schedulers
 import TensorModule
 
-/// Everything that varies between generations on one loaded pipeline. Defaults follow diffusers'
-/// `StableDiffusionPipeline.__call__` except `steps` (20, the CLI's default, rather than 50).
+/// Everything that varies between generations on one loaded pipeline. Defaults follow the model
+/// family's diffusers pipeline (`StableDiffusionPipeline.__call__`, `StableDiffusionXLPipeline.__call__`)
+/// except `steps` (20, the CLI's default, rather than 50); values left nil take the family's default
+/// (``ModelFamily``).
 public struct GenerationParameters: Sendable {
-    /// What the image should not show; the empty string (diffusers' default) when none.
-    public var negativePrompt: String = ""
+    /// What the image should not show; nil when none is given. SD 1.x/2.x treat nil as the empty
+    /// string (diffusers' default); SDXL models with `force_zeros_for_empty_prompt` use zero
+    /// conditioning for nil but encode an explicit "".
+    public var negativePrompt: String?
     /// Inference steps of the full schedule (for img2img, only the last `steps × strength` run).
     public var steps: Int = 20
-    /// Classifier-free guidance scale; guidance is skipped when it is ≤ 1, as diffusers does.
-    public var guidanceScale: Float = 7.5
+    /// Classifier-free guidance scale; guidance is skipped when it is ≤ 1, as diffusers does. Nil takes
+    /// the family's default (7.5 for SD 1.x/2.x, 5.0 for SDXL).
+    public var guidanceScale: Float?
     /// Image width in pixels, a multiple of 8; nil takes the model's default (UNet `sample_size` ×
     /// the VAE's downsampling factor), or the init image's width for img2img.
     public var width: Int?
@@ -34,8 +39,9 @@ public struct GenerationParameters: Sendable {
     public var clipSkip: Int?
     /// Image-to-image: the image to start from; its size must equal the output size.
     public var initImage: RGBImage?
-    /// Image-to-image: how much of the schedule to run, in 0…1 (diffusers' default 0.8).
-    public var strength: Double = 0.8
+    /// Image-to-image: how much of the schedule to run, in 0…1; nil takes the family's default
+    /// (0.8 for SD 1.x/2.x, 0.3 for SDXL).
+    public var strength: Double?
 
     /// Parameters with diffusers' defaults.
     public init() {}
@@ -43,14 +49,14 @@ public struct GenerationParameters: Sendable {
     /// Parameters with the commonly changed values given.
     ///
     /// - Parameters:
-    ///   - negativePrompt: What the image should not show.
+    ///   - negativePrompt: What the image should not show, or nil for none.
     ///   - steps: Inference steps.
-    ///   - guidanceScale: Classifier-free guidance scale.
+    ///   - guidanceScale: Classifier-free guidance scale, or nil for the family's default.
     ///   - width: Width in pixels, or nil for the model's default.
     ///   - height: Height in pixels, or nil for the model's default.
     ///   - seed: Random seed, or nil for a random one.
     ///   - scheduler: Sampler, or nil for the model's own.
-    public init(negativePrompt: String = "", steps: Int = 20, guidanceScale: Float = 7.5, width: Int? = nil,
+    public init(negativePrompt: String? = nil, steps: Int = 20, guidanceScale: Float? = nil, width: Int? = nil,
                 height: Int? = nil, seed: UInt64? = nil, scheduler: (any SchedulerConfiguration)? = nil) {
         self.negativePrompt = negativePrompt
         self.steps = steps

@@ -79,7 +79,8 @@ extension StableDiffusionPipeline {
             peakRSSBytes: ResourceUsage.peakResidentBytes ?? 0, blasCore: blas?.blasCore ?? "unknown",
             threads: blas?.threads ?? ComputeConfiguration.threads, width: session.width, height: session.height,
             steps: parameters.steps)
-        let text = A1111Parameters.text(prompt: prompt, parameters: parameters, scheduler: session.schedulerConfiguration,
+        let text = A1111Parameters.text(prompt: prompt, parameters: parameters, guidanceScale: session.guidanceScale,
+                                        strength: session.strength, scheduler: session.schedulerConfiguration,
                                         steps: parameters.steps, seed: session.seed, width: session.width,
                                         height: session.height, modelName: modelName,
                                         randomName: parameters.randomSource.name)

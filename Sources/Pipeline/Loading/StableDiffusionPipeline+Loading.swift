@@ -95,7 +95,9 @@ extension StableDiffusionPipeline {
             throw .invalidModel(path: modelName, reason: "VAE latent_channels \(vae.latentChannels) does not match the UNet's in_channels \(unet.configuration.inChannels)")
         }
         let defaultSize = (unet.configuration.sampleSize ?? 64) * vae.downsamplingFactor
-        try self.init(tokenizer: tokenizer, textEncoder: textEncoder, noisePredictor: unet, decoder: vae, encoder: vae,
+        // SD 2.x's OpenCLIP tokenizer pads with `!` (id 0); SD 1.x's CLIP pads with end-of-text.
+        let family: ModelFamily = tokenizer.paddingID == tokenizer.endOfSequenceID ? .stableDiffusion1 : .stableDiffusion2
+        try self.init(tokenizer: tokenizer, textEncoder: textEncoder, family: family, noisePredictor: unet, decoder: vae, encoder: vae,
                       schedulerOptions: schedulerOptions, defaultImageSize: defaultSize, modelName: modelName,
                       loadSeconds: DenoisingSession.seconds(since: start))
     }

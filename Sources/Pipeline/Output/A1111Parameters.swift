@@ -31,18 +31,19 @@ enum A1111Parameters {
     }
 
     /// The full text.
-    static func text(prompt: String, parameters: GenerationParameters, scheduler: any SchedulerConfiguration,
-                     steps: Int, seed: UInt64, width: Int, height: Int, modelName: String, randomName: String) -> String {
+    static func text(prompt: String, parameters: GenerationParameters, guidanceScale: Float, strength: Double,
+                     scheduler: any SchedulerConfiguration, steps: Int, seed: UInt64, width: Int, height: Int,
+                     modelName: String, randomName: String) -> String {
         var lines = [prompt]
-        if !parameters.negativePrompt.isEmpty { lines.append("Negative prompt: \(parameters.negativePrompt)") }
+        if let negative = parameters.negativePrompt, !negative.isEmpty { lines.append("Negative prompt: \(negative)") }
         let (sampler, schedule) = samplerName(for: scheduler)
         var fields = [
             ("Steps", "\(steps)"), ("Sampler", sampler), ("Schedule type", schedule),
-            ("CFG scale", format(parameters.guidanceScale)), ("Seed", "\(seed)"), ("Size", "\(width)x\(height)"),
+            ("CFG scale", format(guidanceScale)), ("Seed", "\(seed)"), ("Size", "\(width)x\(height)"),
             ("Model", quoted(modelName)),
         ]
         if let clipSkip = parameters.clipSkip, clipSkip > 0 { fields.append(("Clip skip", "\(clipSkip + 1)")) }
-        if parameters.initImage != nil { fields.append(("Denoising strength", "\(parameters.strength)")) }
+        if parameters.initImage != nil { fields.append(("Denoising strength", "\(strength)")) }
         fields.append(("RNG", randomName == "torch" ? "CPU" : quoted(randomName)))
         fields.append(("Version", "StableDiffusionSwift"))
         lines.append(fields.map { "\($0.0): \($0.1)" }.joined(separator: ", "))

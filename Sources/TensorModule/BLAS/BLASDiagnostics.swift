@@ -23,7 +23,7 @@ public struct BLASDiagnostics: Sendable, Codable, Equatable {
         let library = try OpenBLAS.loaded()
         return BLASDiagnostics(
             blasCore: library.coreName,
-            threads: library.getThreads.map { Int($0()) } ?? ComputeConfiguration.threads,
+            threads: ComputeConfiguration.threads,
             kernelSelection: library.selection,
             library: library.path,
             blasConfiguration: library.configuration)

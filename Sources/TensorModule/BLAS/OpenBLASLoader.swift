@@ -46,8 +46,9 @@ enum OpenBLAS {
     /// Loaded lazily and exactly once (Swift globals are initialised thread-safely).
     static let library: Result<Library, TensorError> = {
         let result = load()
+        // Every OpenBLAS call runs on one thread; GEMM shares fixed tiles out between threads itself.
         if case .success(let lib) = result {
-            lib.setThreads?(Int32(ComputeConfiguration.threads))
+            lib.setThreads?(1)
         }
         return result
     }()
@@ -60,31 +61,19 @@ enum OpenBLAS {
     /// Callers currently inside ``withSingleThreadedCalls(_:)``.
     private static let singleThreadedCallers = Locked<Int>(0)
 
-    static func applyThreadCount(_ count: Int) {
-        singleThreadedCallers.withLock { callers in
-            if callers == 0, case .success(let lib) = library { lib.setThreads?(Int32(count)) }
-        }
-    }
+    /// Whether some caller runs GEMMs on threads of its own right now (``withSingleThreadedCalls(_:)``).
+    static var isInsideSingleThreadedCalls: Bool { singleThreadedCallers.withLock { $0 > 0 } }
 
-    /// Runs `body` with OpenBLAS limited to one thread per call, for code that runs independent
+    /// Runs `body` with every GEMM computed on its calling thread, for code that runs independent
     /// GEMMs on several threads of its own (each core then works on its own operands in its own
-    /// cache, with no hand-off between OpenBLAS's threads and the caller's).
+    /// cache, with no hand-off between threads).
     ///
-    /// The setting is process-wide: GEMMs other threads start meanwhile also run on one thread,
-    /// which only affects speed. OpenBLAS splits a GEMM's rows and columns between threads, never
-    /// its inner dimension, so results are the same either way.
+    /// The setting is process-wide: GEMMs other threads start meanwhile also run on their calling
+    /// thread, which only affects speed: ``GEMM`` computes the same fixed tiles either way, so results
+    /// are the same.
     static func withSingleThreadedCalls<Result>(_ body: () throws -> Result) rethrows -> Result {
-        guard case .success(let lib) = library, let setThreads = lib.setThreads else { return try body() }
-        singleThreadedCallers.withLock { callers in
-            if callers == 0 { setThreads(1) }
-            callers += 1
-        }
-        defer {
-            singleThreadedCallers.withLock { callers in
-                callers -= 1
-                if callers == 0 { setThreads(Int32(ComputeConfiguration.threads)) }
-            }
-        }
+        singleThreadedCallers.withLock { $0 += 1 }
+        defer { singleThreadedCallers.withLock { $0 -= 1 } }
         return try body()
     }
 

@@ -6,7 +6,8 @@ import Synchronization
 public enum ComputeConfiguration {
     private static let threadSetting = Locked<Int>(0)
 
-    /// The number of threads used for GEMM (OpenBLAS) and for the element-wise work around it.
+    /// The number of threads used for GEMM (fixed tiles of each product, one OpenBLAS call each) and
+    /// for the element-wise work around it. Results do not depend on it.
     ///
     /// Defaults to every core the process may use. Setting it takes effect for the next operation;
     /// values below 1 are treated as 1.
@@ -18,7 +19,6 @@ public enum ComputeConfiguration {
         set {
             let value = max(1, newValue)
             threadSetting.withLock { $0 = value }
-            OpenBLAS.applyThreadCount(value)
         }
     }
 

@@ -15,6 +15,8 @@ Writes under `root/inpainting/`:
 - `mask-rect-64.png` (gray, a hard rectangle whose edges are not on the 8-pixel latent grid),
   `mask-soft-64.png` (RGB, a blurred tinted disc: the grayscale conversion and the 0.5 threshold
   decide its edge), `mask-rect-64x48.png` (RGBA with a varying alpha, which diffusers ignores).
+- `masks.safetensors`: `<mask file>/full` (diffusers' `mask_processor.preprocess` output) and
+  `<mask file>/latent` (its nearest downsampling to the latent size), fp16.
 - `cases.json`, `runs.safetensors` (`<case>/latents`, the final latents from `output_type="latent"`),
   and `<case>.png` / `<case>-<i>.png` (PIL output).
 
@@ -179,6 +181,20 @@ def run_case(pipe, default, case, out, tensors):
     return pictures
 
 
+def processed_masks(pipe, out):
+    """Each mask as the pipeline prepares it: `mask_processor.preprocess` (gray, 0…1, binarized) and
+    the nearest downsampling of `prepare_mask_latents`, stored as fp16 (0 and 1 are exact)."""
+    tensors = {}
+    for name in ("mask-rect-64.png", "mask-soft-64.png", "mask-rect-64x48.png"):
+        mask = Image.open(out / name)
+        condition = pipe.mask_processor.preprocess(mask, height=mask.height, width=mask.width)
+        factor = pipe.vae_scale_factor
+        latent = torch.nn.functional.interpolate(condition, size=(mask.height // factor, mask.width // factor))
+        tensors[f"{name}/full"] = condition.to(torch.float16).contiguous()
+        tensors[f"{name}/latent"] = latent.to(torch.float16).contiguous()
+    return tensors
+
+
 def generate(root: pathlib.Path):
     out = root / "inpainting"
     out.mkdir(parents=True, exist_ok=True)
@@ -230,4 +246,5 @@ def write(root: pathlib.Path, out: pathlib.Path):
                 single_file=case["model"] == SINGLE_FILE))
             print(f"   {case['name']}: latents |max| {tensors[case['name'] + '/latents'].abs().max():.3f}", flush=True)
     save_file(tensors, str(out / "runs.safetensors"), metadata={"format": "pt"})
+    save_file(processed_masks(pipes[MODEL], out), str(out / "masks.safetensors"), metadata={"format": "pt"})
     (out / "cases.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -22,6 +22,14 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidParameter(name: String, value: String, allowed: String)
     /// Image-to-image was requested from a pipeline without a latent encoder.
     case imageToImageUnavailable
+    /// An inpainting mask cannot be used: empty, all black (nothing to repaint), or not the init
+    /// image's size.
+    case invalidMask(source: String, reason: String)
+    /// A mask was given without an init image to repaint.
+    case maskWithoutInitImage
+    /// The model is an inpainting model (its UNet takes a mask and masked-image latents) and was asked
+    /// to generate without a mask.
+    case inpaintingModelNeedsMask(model: String)
     /// The generation was cancelled (Swift task cancellation).
     case cancelled
     /// An error from the tokenizer.
@@ -54,6 +62,10 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidImageTensor(let shape): return "expected an image tensor [N, 3, H, W], got \(shape)"
         case .invalidParameter(let name, let value, let allowed): return "invalid \(name) \(value): expected \(allowed)"
         case .imageToImageUnavailable: return "image-to-image needs a VAE encoder, and this pipeline has none"
+        case .invalidMask(let source, let reason): return "\(source): invalid inpainting mask: \(reason)"
+        case .maskWithoutInitImage: return "a mask image was given without an init image; inpainting needs both"
+        case .inpaintingModelNeedsMask(let model):
+            return "\(model) is an inpainting model (its UNet takes 9 input channels); give an init image and a mask image"
         case .cancelled: return "generation cancelled"
         case .tokenizer(let error): return error.description
         case .textEncoder(let error): return error.description

@@ -225,7 +225,7 @@ struct SingleFileTests {
         #expect(try SingleFileCheckpoint.detectFamily(path: Fixtures.path("pipeline/sd2-tiny.safetensors")) == .stableDiffusion2)
     }
 
-    @Test("SDXL, inpainting, missing components and mismatched widths are refused with what was found")
+    @Test("SDXL, InstructPix2Pix, missing components and mismatched widths are refused with what was found")
     func refusesOtherCheckpoints() throws {
         let base = try #require(Self.catalogue("sd15")["ldm"])
         func detect(_ shapes: [String: [Int]]) throws -> SingleFileFamily {
@@ -242,9 +242,14 @@ struct SingleFileTests {
 
         var inpainting = base
         inpainting["model.diffusion_model.input_blocks.0.0.weight"] = [320, 9, 3, 3]
-        #expect(throws: SingleFileError.unsupportedArchitecture(path: "x.safetensors", architecture: "inpainting",
-                                                                evidence: "'model.diffusion_model.input_blocks.0.0.weight' of shape [320, 9, 3, 3]")) {
-            try detect(inpainting)
+        #expect(try detect(inpainting) == .stableDiffusion1)
+        #expect(SingleFileFamily.unetInputChannels(tensorShapes: inpainting) == 9)
+        #expect(SingleFileFamily.unetInputChannels(tensorShapes: base) == 4)
+        var pix2pix = base
+        pix2pix["model.diffusion_model.input_blocks.0.0.weight"] = [320, 8, 3, 3]
+        #expect(throws: SingleFileError.unsupportedArchitecture(path: "x.safetensors", architecture: "InstructPix2Pix",
+                                                                evidence: "'model.diffusion_model.input_blocks.0.0.weight' of shape [320, 8, 3, 3]")) {
+            try detect(pix2pix)
         }
 
         let noVAE = base.filter { !$0.key.hasPrefix("first_stage_model.") }

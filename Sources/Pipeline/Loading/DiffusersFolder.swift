@@ -9,6 +9,7 @@ enum DiffusersFolder {
     /// The pipelines this SDK runs (`model_index.json`'s `_class_name`).
     static let supportedPipelines: Set<String> = [
         "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline", "StableDiffusionPipelineSafe",
+        "StableDiffusionInpaintPipeline",
     ]
 
     /// The three neural components.

@@ -71,7 +71,9 @@ extension StableDiffusionPipeline {
             let vPrediction = checkpoint.prediction.kind == .vPrediction
             tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer.bundled(padding: isV1 ? .endOfText : .exclamationMark) }
             var unet = isV1 ? UNetConfiguration.sd15 : UNetConfiguration.sd21
-            if !isV1 && !vPrediction { unet.sampleSize = 64 }  // SD 2.x base models are 512²
+            if !isV1 && !vPrediction { unet.sampleSize = 64 }  // SD 2.x base and inpainting models are 512²
+            // Inpainting checkpoints (SD 1.5 / SD 2 inpainting) differ from the published configs only here.
+            unet.inChannels = checkpoint.unetInputChannels
             configurations = (unet, isV1 ? .sd15 : .sd21, isV1 ? .sd15 : .sd21)
             schedulerOptions = try attributing(to: "scheduler") {
                 try PublishedSchedulers.options(isV1 ? PublishedSchedulers.sd15
@@ -91,8 +93,11 @@ extension StableDiffusionPipeline {
         guard textEncoder.embeddingWidth == unet.configuration.crossAttentionDim else {
             throw .invalidModel(path: modelName, reason: "text encoder width \(textEncoder.embeddingWidth) does not match the UNet's cross_attention_dim \(unet.configuration.crossAttentionDim)")
         }
-        guard vae.latentChannels == unet.configuration.inChannels else {
-            throw .invalidModel(path: modelName, reason: "VAE latent_channels \(vae.latentChannels) does not match the UNet's in_channels \(unet.configuration.inChannels)")
+        // An inpainting UNet takes the latents, the mask and the masked image's latents (2·latent + 1).
+        let inChannels = unet.configuration.inChannels
+        guard inChannels == vae.latentChannels || inChannels == 2 * vae.latentChannels + 1 else {
+            throw .invalidModel(path: modelName, reason: "VAE latent_channels \(vae.latentChannels) does not match the UNet's in_channels \(inChannels) "
+                                + "(expected \(vae.latentChannels), or \(2 * vae.latentChannels + 1) for an inpainting model)")
         }
         let defaultSize = (unet.configuration.sampleSize ?? 64) * vae.downsamplingFactor
         // SD 2.x's OpenCLIP tokenizer pads with `!` (id 0); SD 1.x's CLIP pads with end-of-text.

@@ -35,7 +35,14 @@ public struct SingleFileCheckpoint: Sendable {
     /// The safetensors `__metadata__` strings.
     public var metadata: [String: String] { file.metadata }
     /// What the UNet predicts, as far as the file tells (see ``SingleFilePrediction``).
-    public var prediction: SingleFilePrediction { .guess(family: family, metadata: file.metadata) }
+    public var prediction: SingleFilePrediction {
+        .guess(family: family, metadata: file.metadata, inpainting: unetInputChannels == 9)
+    }
+    /// The UNet's input channels: 4, or 9 for an inpainting checkpoint (latents + mask + masked-image
+    /// latents; SD 1.5 / SD 2 inpainting).
+    public var unetInputChannels: Int {
+        SingleFileFamily.unetInputChannels(tensorShapes: file.entries.mapValues(\.shape)) ?? 4
+    }
 
     /// Opens, recognises and maps a checkpoint.
     ///

@@ -13,9 +13,14 @@ extension SingleFileFamily {
     ///   - tensorShapes: Every tensor name in the file with its shape.
     ///   - path: The file, for messages.
     /// - Returns: The family.
+    /// Inpainting checkpoints (SD 1.5 / SD 2 inpainting: the UNet's `input_blocks.0.0.weight` takes 9
+    /// channels, latents + mask + masked-image latents, as diffusers' `infer_diffusers_model_type`
+    /// recognises them) are detected like the others; ``unetInputChannels(tensorShapes:)`` tells them
+    /// apart.
+    ///
     /// - Throws: ``SingleFileError/unsupportedArchitecture(path:architecture:evidence:)`` for SDXL,
     ///   SD 3, Flux, ControlNet, diffusers-format and class-conditioned checkpoints and for UNets
-    ///   whose input is not 4 latent channels (inpainting 9, InstructPix2Pix 8, upscaler 7, depth 5);
+    ///   whose input is neither 4 nor 9 channels (InstructPix2Pix 8, upscaler 7, depth 5);
     ///   ``SingleFileError/missingComponent(path:component:expectedKey:found:)`` when the UNet, VAE or
     ///   text encoder is absent; ``SingleFileError/inconsistentCheckpoint(path:reason:)`` when both
     ///   text encoders are present or the widths disagree.
@@ -27,10 +32,9 @@ extension SingleFileFamily {
             throw .missingComponent(path: path, component: .unet, expectedKey: unetKey, found: summary(of: tensorShapes))
         }
         let inputChannels = convIn.count == 4 ? convIn[1] : -1
-        if inputChannels != 4 {
+        if inputChannels != 4 && inputChannels != 9 {
             let name: String
             switch inputChannels {
-            case 9: name = "inpainting"
             case 8: name = "InstructPix2Pix"
             case 7: name = "x4 upscaler"
             case 5: name = "depth-to-image"
@@ -71,6 +75,15 @@ extension SingleFileFamily {
                 + "channels but the text encoder's '\(embeddingKey)' is \(textWidth.map(String.init) ?? "?") wide")
         }
         return family
+    }
+
+    /// The UNet's input channels, from `model.diffusion_model.input_blocks.0.0.weight` (`[out, in, 3, 3]`):
+    /// 4 for text-to-image models, 9 for inpainting models; nil when the tensor is absent or not 4-D.
+    ///
+    /// - Parameter tensorShapes: Every tensor name in the file with its shape.
+    public static func unetInputChannels(tensorShapes: [String: [Int]]) -> Int? {
+        guard let shape = tensorShapes["model.diffusion_model.input_blocks.0.0.weight"], shape.count == 4 else { return nil }
+        return shape[1]
     }
 
     /// Refuses the model families found in the same kind of file, by the keys that identify them.

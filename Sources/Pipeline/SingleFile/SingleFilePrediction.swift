@@ -37,8 +37,10 @@ public struct SingleFilePrediction: Sendable, Equatable {
     /// - Parameters:
     ///   - family: The detected family.
     ///   - metadata: The file's metadata strings.
+    ///   - inpainting: Whether the UNet is an inpainting one (9 input channels): the only published
+    ///     SD 2 inpainting model (`stabilityai/stable-diffusion-2-inpainting`, 512²) predicts noise.
     /// - Returns: The guess with its evidence.
-    public static func guess(family: SingleFileFamily, metadata: [String: String]) -> SingleFilePrediction {
+    public static func guess(family: SingleFileFamily, metadata: [String: String], inpainting: Bool = false) -> SingleFilePrediction {
         func normalised(_ key: String) -> String? {
             metadata[key].map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         }
@@ -60,6 +62,8 @@ public struct SingleFilePrediction: Sendable, Equatable {
         }
         switch family {
         case .stableDiffusion1: return .init(kind: .epsilon, evidence: "SD 1.x models predict noise")
+        case .stableDiffusion2 where inpainting:
+            return .init(kind: .epsilon, evidence: "SD 2 inpainting models predict noise (stabilityai/stable-diffusion-2-inpainting)")
         case .stableDiffusion2:
             return .init(kind: .vPrediction, evidence: "default for SD 2.x (as diffusers' from_single_file without a config); "
                 + "SD 2.x-base and SD-Turbo files predict noise instead")

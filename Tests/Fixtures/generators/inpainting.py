@@ -168,8 +168,11 @@ def cases():
 
 def run_case(pipe, default, case, out, tensors):
     images = case.get("images", 1)
-    kwargs = dict(prompt=PROMPT, negative_prompt=case.get("negative", NEGATIVE),
-                  image=Image.open(out / case["init"]).convert("RGB"), mask_image=Image.open(out / case["mask"]),
+    init = Image.open(out / case["init"]).convert("RGB")
+    # The init image's size, given explicitly: without it the inpainting pipeline takes the UNet's
+    # default size and resizes image and mask to it.
+    kwargs = dict(prompt=PROMPT, negative_prompt=case.get("negative", NEGATIVE), width=init.width, height=init.height,
+                  image=init, mask_image=Image.open(out / case["mask"]),
                   strength=case["strength"], num_inference_steps=STEPS, guidance_scale=case.get("guidance", GUIDANCE),
                   num_images_per_prompt=images)
     results = []

@@ -37,6 +37,9 @@ public struct StableDiffusionPipeline: Sendable {
     public let modelName: String
     /// Seconds it took to load the model (0 for pipelines assembled from components).
     public let loadSeconds: Double
+    /// Whether the denoiser is an inpainting model: it takes the mask and the masked image's latents
+    /// as extra input channels (SD 1.5 / SD 2 inpainting, `in_channels` 9), and so needs a mask.
+    public let isInpaintingModel: Bool
 
     /// Assembles an SD 1.x/2.x pipeline from components: a ``CLIPPromptConditioner`` over the
     /// tokenizer and text encoder.
@@ -54,15 +57,17 @@ public struct StableDiffusionPipeline: Sendable {
     ///   - defaultImageSize: Default image side in pixels.
     ///   - modelName: Name for the PNG parameters.
     ///   - loadSeconds: Load time to report in statistics.
+    ///   - isInpaintingModel: Whether the denoiser takes inpainting's extra input channels.
     /// - Throws: ``PipelineError/scheduler(_:)`` if no default scheduler can be built.
     public init(tokenizer: any PromptTokenizer, textEncoder: any TextEncoding, family: ModelFamily = .stableDiffusion1,
                 noisePredictor: any NoisePredictor, decoder: any LatentDecoding, encoder: (any LatentEncoding)?,
                 schedulerOptions: DiffusersSchedulerConfig, defaultScheduler: (any SchedulerConfiguration)? = nil,
-                defaultImageSize: Int = 512, modelName: String = "model", loadSeconds: Double = 0) throws(PipelineError) {
+                defaultImageSize: Int = 512, modelName: String = "model", loadSeconds: Double = 0,
+                isInpaintingModel: Bool = false) throws(PipelineError) {
         try self.init(family: family, conditioner: CLIPPromptConditioner(tokenizer: tokenizer, textEncoder: textEncoder),
                       noisePredictor: noisePredictor, decoder: decoder, encoder: encoder, schedulerOptions: schedulerOptions,
                       defaultScheduler: defaultScheduler, defaultImageSize: defaultImageSize, modelName: modelName,
-                      loadSeconds: loadSeconds)
+                      loadSeconds: loadSeconds, isInpaintingModel: isInpaintingModel)
     }
 
     /// Assembles a pipeline of any family from its conditioner and components.
@@ -79,12 +84,13 @@ public struct StableDiffusionPipeline: Sendable {
     ///   - defaultImageSize: Default image side in pixels.
     ///   - modelName: Name for the PNG parameters.
     ///   - loadSeconds: Load time to report in statistics.
+    ///   - isInpaintingModel: Whether the denoiser takes inpainting's extra input channels.
     /// - Throws: ``PipelineError/scheduler(_:)`` if no default scheduler can be built,
     ///   ``PipelineError/invalidModel(path:reason:)`` for a conditioner without text encoders.
     public init(family: ModelFamily, conditioner: any PromptConditioner, noisePredictor: any NoisePredictor,
                 decoder: any LatentDecoding, encoder: (any LatentEncoding)?, schedulerOptions: DiffusersSchedulerConfig,
                 defaultScheduler: (any SchedulerConfiguration)? = nil, defaultImageSize: Int = 512,
-                modelName: String = "model", loadSeconds: Double = 0) throws(PipelineError) {
+                modelName: String = "model", loadSeconds: Double = 0, isInpaintingModel: Bool = false) throws(PipelineError) {
         guard !conditioner.textEncoders.isEmpty else {
             throw .invalidModel(path: modelName, reason: "the prompt conditioner names no text encoder")
         }
@@ -102,6 +108,7 @@ public struct StableDiffusionPipeline: Sendable {
         self.defaultImageSize = defaultImageSize
         self.modelName = modelName
         self.loadSeconds = loadSeconds
+        self.isInpaintingModel = isInpaintingModel
     }
 
     /// A scheduler by its CLI name (`ddim`, `pndm`, `euler`, `euler-a`, `lms`, `heun`, `dpm++2m`,

@@ -10,6 +10,9 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
     /// Image-to-image strength when the parameters give none (the img2img pipeline class's `strength`
     /// default).
     public var defaultStrength: Double
+    /// Inpainting strength when the parameters give none (the inpainting pipeline class's `strength`
+    /// default).
+    public var defaultInpaintingStrength: Double
 
     /// A family with its defaults.
     ///
@@ -17,20 +20,24 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
     ///   - name: Short name.
     ///   - defaultGuidanceScale: Guidance scale used when none is given.
     ///   - defaultStrength: Image-to-image strength used when none is given.
-    public init(name: String, defaultGuidanceScale: Float, defaultStrength: Double) {
+    ///   - defaultInpaintingStrength: Inpainting strength used when none is given.
+    public init(name: String, defaultGuidanceScale: Float, defaultStrength: Double, defaultInpaintingStrength: Double = 1) {
         self.name = name
         self.defaultGuidanceScale = defaultGuidanceScale
         self.defaultStrength = defaultStrength
+        self.defaultInpaintingStrength = defaultInpaintingStrength
     }
 
-    /// Stable Diffusion 1.x (CLIP ViT-L): diffusers' `StableDiffusionPipeline` (guidance 7.5) and
-    /// `StableDiffusionImg2ImgPipeline` (strength 0.8).
+    /// Stable Diffusion 1.x (CLIP ViT-L): diffusers' `StableDiffusionPipeline` (guidance 7.5),
+    /// `StableDiffusionImg2ImgPipeline` (strength 0.8) and `StableDiffusionInpaintPipeline` (strength 1.0).
     public static let stableDiffusion1 = ModelFamily(name: "sd1", defaultGuidanceScale: 7.5, defaultStrength: 0.8)
     /// Stable Diffusion 2.x (OpenCLIP ViT-H), same pipeline classes and defaults as 1.x.
     public static let stableDiffusion2 = ModelFamily(name: "sd2", defaultGuidanceScale: 7.5, defaultStrength: 0.8)
-    /// Stable Diffusion XL: `StableDiffusionXLPipeline` (guidance 5.0) and
-    /// `StableDiffusionXLImg2ImgPipeline` (strength 0.3).
-    public static let stableDiffusionXL = ModelFamily(name: "sdxl", defaultGuidanceScale: 5.0, defaultStrength: 0.3)
+    /// Stable Diffusion XL: `StableDiffusionXLPipeline` (guidance 5.0),
+    /// `StableDiffusionXLImg2ImgPipeline` (strength 0.3) and `StableDiffusionXLInpaintPipeline`
+    /// (strength 0.9999).
+    public static let stableDiffusionXL = ModelFamily(name: "sdxl", defaultGuidanceScale: 5.0, defaultStrength: 0.3,
+                                                      defaultInpaintingStrength: 0.9999)
 
     /// The name.
     public var description: String { name }

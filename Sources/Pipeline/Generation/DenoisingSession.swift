@@ -47,6 +47,8 @@ public final class DenoisingSession {
     private var scheduler: any Scheduler
     private let random: any RandomSource
     private let guided: Bool
+    /// Inpainting's mask inputs, when the parameters carry a mask.
+    private let inpainting: InpaintingInputs?
 
     /// The timesteps the session will run (for image-to-image, only the remaining ones).
     public var timesteps: [Double] { scheduler.timesteps }
@@ -63,6 +65,7 @@ public final class DenoisingSession {
             throw .invalidParameter(name: "initialLatents", value: "given together with initImage",
                                     allowed: "either initialLatents (text-to-image) or initImage (image-to-image)")
         }
+        if pipeline.isInpaintingModel, parameters.mask == nil { throw .inpaintingModelNeedsMask(model: pipeline.modelName) }
         self.pipeline = pipeline
         self.prompt = prompt
         self.parameters = parameters
@@ -90,7 +93,19 @@ public final class DenoisingSession {
 
         let latentShape = [parameters.numberOfImages, pipeline.decoder.latentChannels,
                            resolved.latentHeight, resolved.latentWidth]
-        if let image = parameters.initImage {
+        if let mask = parameters.mask, let image = parameters.initImage {
+            // diffusers' inpainting order (see InpaintingInputs); the validation made sure of the image.
+            guard let encoder = pipeline.encoder else { throw .imageToImageUnavailable }
+            let scheduler = try attributing(to: "scheduler") {
+                try configuration.makeScheduler(steps: parameters.steps, strength: resolved.strength)
+            }
+            let inputs = try InpaintingInputs(image: image, mask: mask, mode: pipeline.isInpaintingModel ? .extraChannels : .latentBlend,
+                                              strength: resolved.strength, count: parameters.numberOfImages,
+                                              encoder: encoder, scheduler: scheduler, random: random)
+            latents = inputs.initialLatents
+            inpainting = inputs
+            self.scheduler = scheduler
+        } else if let image = parameters.initImage {
             // diffusers' img2img order: the encoder's posterior sample, then the added noise, both
             // from the one generator.
             guard let encoder = pipeline.encoder else { throw .imageToImageUnavailable }
@@ -106,6 +121,7 @@ public final class DenoisingSession {
                 throw .invalidParameter(name: "strength", value: "\(resolved.strength)", allowed: "a strength that leaves at least one step")
             }
             latents = try attributing(to: "scheduler") { try scheduler.addNoise(to: repeated, noise: noise, timestep: first) }
+            inpainting = nil
             self.scheduler = scheduler
         } else {
             let scheduler = try attributing(to: "scheduler") { try configuration.makeScheduler(steps: parameters.steps) }
@@ -114,6 +130,7 @@ public final class DenoisingSession {
             }
             let noise = parameters.initialLatents ?? random.normal(shape: latentShape)
             latents = noise * scheduler.initNoiseSigma
+            inpainting = nil
             self.scheduler = scheduler
         }
     }
@@ -138,6 +155,10 @@ public final class DenoisingSession {
             try scheduler.step(modelOutput: guidedPrediction, timestep: timestep, sample: latents, random: random)
         }
         latents = output.nextSample
+        if let inpainting {
+            // Legacy inpainting (ordinary UNet): the kept area goes back to the init latents.
+            latents = try inpainting.blended(latents, scheduler: scheduler, nextStep: completedSteps + 1)
+        }
         predictedOriginal = output.predictedOriginalSample
         completedSteps += 1
         stepSeconds.append(Self.seconds(since: start))
@@ -147,11 +168,16 @@ public final class DenoisingSession {
     /// The denoiser's prediction for this step: `[unconditional, conditional]` rows when guided.
     private func predict(_ scaled: Tensor, timestep: Double, step: Int) throws(PipelineError) -> Tensor {
         let count = parameters.numberOfImages
-        let positive = try attributing(to: "pipeline") { try conditioning.positive.conditioning(atStep: step).repeatingRows(count) }
+        // An inpainting model reads the mask and the masked image's latents after the latents, in
+        // both guidance halves (diffusers' `torch.cat([mask] * 2)`).
+        let extra = inpainting.flatMap { $0.mode == .extraChannels ? $0.extraChannels : nil }
+        var positive = try attributing(to: "pipeline") { try conditioning.positive.conditioning(atStep: step).repeatingRows(count) }
+        if let extra { positive.extraInputChannels = extra }
         guard let negativeSchedule = conditioning.negative else {
             return try denoise(scaled, timestep: timestep, conditioning: positive)
         }
-        let negative = try attributing(to: "pipeline") { try negativeSchedule.conditioning(atStep: step).repeatingRows(count) }
+        var negative = try attributing(to: "pipeline") { try negativeSchedule.conditioning(atStep: step).repeatingRows(count) }
+        if let extra { negative.extraInputChannels = extra }
         if negative.tokenCount == positive.tokenCount {
             let batched = try attributing(to: "pipeline") { try DenoiserConditioning.concatenated([negative, positive]) }
             let input = try attributing(to: "pipeline") { try Tensor.concatenate([scaled, scaled], axis: 0) }
@@ -195,6 +221,9 @@ public final class DenoisingSession {
         let decoded = try attributing(to: "VAE decoder") { try pipeline.decoder.decode(latents: latents) }
         var images: [RGBImage] = []
         for index in 0..<latents.shape[0] { images.append(try RGBImage(decoderOutput: decoded, index: index)) }
+        if let blur = parameters.maskBlur, let mask = parameters.mask, let original = parameters.initImage {
+            images = images.map { mask.pastingBack(original: original, onto: $0, blur: blur) }
+        }
         return images
     }
 

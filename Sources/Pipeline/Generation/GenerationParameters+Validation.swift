@@ -4,6 +4,8 @@ extension GenerationParameters {
     public static let maximumSide = 4096
     /// The most images one request may ask for.
     public static let maximumImages = 64
+    /// The largest paste-back blur, in pixels (the web UI's slider stops at 64).
+    public static let maximumMaskBlur = 64
 
     /// The checked, resolved form of the parameters for one model.
     struct Resolved {
@@ -29,7 +31,7 @@ extension GenerationParameters {
         }
         guard steps >= 1, steps <= 1000 else { throw invalid("steps", "\(steps)", "1…1000") }
         let guidanceScale = self.guidanceScale ?? family.defaultGuidanceScale
-        let strength = self.strength ?? family.defaultStrength
+        let strength = self.strength ?? (mask != nil ? family.defaultInpaintingStrength : family.defaultStrength)
         guard guidanceScale.isFinite else { throw invalid("guidanceScale", "\(guidanceScale)", "a finite number") }
         guard numberOfImages >= 1, numberOfImages <= Self.maximumImages else {
             throw invalid("numberOfImages", "\(numberOfImages)", "1…\(Self.maximumImages)")
@@ -44,8 +46,16 @@ extension GenerationParameters {
                 throw invalid(name, "\(value)", "a multiple of \(step) in \(step)…\(Self.maximumSide)")
             }
         }
+        if let maskBlur {
+            guard mask != nil else { throw invalid("maskBlur", "\(maskBlur) without a mask", "a mask blur together with a mask") }
+            guard maskBlur >= 0, maskBlur <= Self.maximumMaskBlur else { throw invalid("maskBlur", "\(maskBlur)", "0…\(Self.maximumMaskBlur) pixels") }
+        }
         if let initImage, initImage.width != width || initImage.height != height {
             throw invalid("initImage", "\(initImage.width)×\(initImage.height)", "an image of the output size \(width)×\(height)")
+        }
+        if let mask {
+            guard initImage != nil else { throw .maskWithoutInitImage }
+            try mask.checkSize(width: width, height: height)  // the init image's size, checked above
         }
         let latentWidth = width / downsamplingFactor, latentHeight = height / downsamplingFactor
         if let initialLatents {

@@ -39,9 +39,18 @@ public struct GenerationParameters: Sendable {
     public var clipSkip: Int?
     /// Image-to-image: the image to start from; its size must equal the output size.
     public var initImage: RGBImage?
-    /// Image-to-image: how much of the schedule to run, in 0…1; nil takes the family's default
-    /// (0.8 for SD 1.x/2.x, 0.3 for SDXL).
+    /// Image-to-image and inpainting: how much of the schedule to run, in 0…1; nil takes the family's
+    /// default (image-to-image 0.8 for SD 1.x/2.x, 0.3 for SDXL; inpainting 1.0, SDXL 0.9999).
     public var strength: Double?
+    /// Inpainting: which pixels of ``initImage`` to repaint (white) and keep (black); it must be the
+    /// init image's size. With an inpainting model (9-channel UNet) the mask and the masked image are
+    /// extra UNet inputs; with an ordinary model the kept area is blended back after every step
+    /// (diffusers' legacy inpainting). See `Documentation/Inpainting.md`.
+    public var mask: InpaintingMask?
+    /// Inpainting: paste the original pixels back outside the mask after decoding, through the mask
+    /// blurred by this many pixels (AUTOMATIC1111's "Mask blur"; 0 = hard edge). Not something
+    /// diffusers does; nil (the default) pastes nothing back, as diffusers.
+    public var maskBlur: Int?
 
     /// Parameters with diffusers' defaults.
     public init() {}

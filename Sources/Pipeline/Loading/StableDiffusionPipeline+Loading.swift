@@ -104,7 +104,7 @@ extension StableDiffusionPipeline {
         let family: ModelFamily = tokenizer.paddingID == tokenizer.endOfSequenceID ? .stableDiffusion1 : .stableDiffusion2
         try self.init(tokenizer: tokenizer, textEncoder: textEncoder, family: family, noisePredictor: unet, decoder: vae, encoder: vae,
                       schedulerOptions: schedulerOptions, defaultImageSize: defaultSize, modelName: modelName,
-                      loadSeconds: DenoisingSession.seconds(since: start))
+                      loadSeconds: DenoisingSession.seconds(since: start), isInpaintingModel: inChannels != vae.latentChannels)
     }
 }
 

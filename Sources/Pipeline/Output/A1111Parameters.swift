@@ -33,7 +33,7 @@ enum A1111Parameters {
     /// The full text.
     static func text(prompt: String, parameters: GenerationParameters, guidanceScale: Float, strength: Double,
                      scheduler: any SchedulerConfiguration, steps: Int, seed: UInt64, width: Int, height: Int,
-                     modelName: String, randomName: String) -> String {
+                     modelName: String, randomName: String, inpaintingModel: Bool = false) -> String {
         var lines = [prompt]
         if let negative = parameters.negativePrompt, !negative.isEmpty { lines.append("Negative prompt: \(negative)") }
         let (sampler, schedule) = samplerName(for: scheduler)
@@ -42,9 +42,14 @@ enum A1111Parameters {
             ("CFG scale", format(guidanceScale)), ("Seed", "\(seed)"), ("Size", "\(width)x\(height)"),
             ("Model", quoted(modelName)),
         ]
-        if let clipSkip = parameters.clipSkip, clipSkip > 0 { fields.append(("Clip skip", "\(clipSkip + 1)")) }
+        // The web UI's order: Denoising strength, Conditional mask weight, Clip skip, RNG, then the
+        // img2img tab's extras (Mask blur, written whenever a mask is used: it marks inpainting).
         if parameters.initImage != nil { fields.append(("Denoising strength", "\(strength)")) }
+        // The web UI's default weight 1.0 is the full mask conditioning, what diffusers does.
+        if parameters.mask != nil, inpaintingModel { fields.append(("Conditional mask weight", "1.0")) }
+        if let clipSkip = parameters.clipSkip, clipSkip > 0 { fields.append(("Clip skip", "\(clipSkip + 1)")) }
         fields.append(("RNG", randomName == "torch" ? "CPU" : quoted(randomName)))
+        if parameters.mask != nil { fields.append(("Mask blur", "\(parameters.maskBlur ?? 0)")) }
         fields.append(("Version", "StableDiffusionSwift"))
         lines.append(fields.map { "\($0.0): \($0.1)" }.joined(separator: ", "))
         return lines.joined(separator: "\n")

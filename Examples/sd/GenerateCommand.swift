@@ -41,8 +41,12 @@ struct GenerateCommand: ParsableCommand {
     var clipSkip: Int?
     @Option(name: .long, help: "Image-to-image: the PNG to start from (its size sets the output size).")
     var initImage: String?
-    @Option(name: .long, help: "Image-to-image strength, 0…1 (default: the model family's, 0.8 for SD 1.x/2.x).")
+    @Option(name: .long, help: "Image-to-image / inpainting strength, 0…1 (default: the model family's, 0.8 for SD 1.x/2.x image-to-image, 1.0 for inpainting).")
     var strength: Double?
+    @Option(name: .long, help: "Inpainting: a PNG the init image's size, white = repaint, black = keep (gray, RGB or with alpha; binarized at 50 %).")
+    var maskImage: String?
+    @Option(name: .long, help: "Inpainting: paste the original back outside the mask, through the mask blurred by PX pixels (A1111's 'Mask blur'; not done by diffusers).")
+    var maskBlur: Int?
     @Option(name: .long, help: "A safetensors file with a float32 tensor 'latents' [K, 4, H/8, W/8] to start from (diffusers' latents=).")
     var initialLatents: String?
     @Option(name: .long, help: "Output PNG path.")
@@ -59,11 +63,16 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if maskImage != nil, initImage == nil { throw ValidationError("--mask-image needs --init-image: \(PipelineError.maskWithoutInitImage)") }
+        if maskBlur != nil, maskImage == nil { throw ValidationError("--mask-blur needs --mask-image (it pastes the original back outside the mask)") }
     }
 
     func run() throws {
         try OutputFiles.checkFolders(of: [output] + [outputLatents, statsJson].compactMap { $0 })
         if let threads { ComputeConfiguration.threads = threads }
+        // The images are read before the model, so a bad one fails in a moment.
+        let initImage = try self.initImage.map { (path) throws(PipelineError) in try RGBImage(pngFile: path) }
+        let mask = try maskImage.map { (path) throws(PipelineError) in try InpaintingMask(pngFile: path) }
         let progress = ProgressBar()
         progress.message("loading \(model)")
         let pipeline = try StableDiffusionPipeline(
@@ -79,7 +88,9 @@ struct GenerateCommand: ParsableCommand {
         parameters.clipSkip = clipSkip
         parameters.strength = strength
         if let scheduler { parameters.scheduler = try pipeline.scheduler(named: scheduler) }
-        if let initImage { parameters.initImage = try RGBImage(pngFile: initImage) }
+        parameters.initImage = initImage
+        parameters.mask = mask
+        parameters.maskBlur = maskBlur
         if let initialLatents { parameters.initialLatents = try Self.readLatents(initialLatents) }
 
         let result = try pipeline.generate(prompt: prompt, parameters: parameters) { update in

@@ -101,6 +101,29 @@ mkdir -p "$work/a-folder"
 expect_failure "stats output that is a folder" "it is a folder" "${run[@]}" --stats-json "$work/a-folder"
 expect_failure "stats output in a missing folder" "cannot write" "${run[@]}" --stats-json "$work/unwritable-parent/absent/stats.json"
 
+# Inpainting (Documentation/Inpainting.md): a valid run first, then the flawed ones.
+inpaint="$root/Tests/Fixtures/inpainting"
+inpaint_run=(--model "$inpaint/sd15-inpaint-tiny" --prompt "an apple" --steps 2 --seed 1 --init-image "$inpaint/init-64.png")
+mkdir -p "$work/inpainted"
+if ! "$sd" generate "${inpaint_run[@]}" --mask-image "$inpaint/mask-rect-64.png" --mask-blur 2 \
+        --output "$work/inpainted/out.png" >/dev/null 2>"$work/stderr" || [[ ! -s "$work/inpainted/out.png" ]]; then
+    echo "FAIL inpainting baseline: a valid inpainting run failed: $(cat "$work/stderr")"
+    exit 1
+fi
+echo "ok   inpainting baseline: a valid run with --mask-image and --mask-blur writes the PNG"
+echo 'iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAAAAACPAi4CAAAAG0lEQVR42u3BgQAAAADDoPlT3+AEVQEAAAB8AxBAAAG9PLePAAAAAElFTkSuQmCC' \
+    | base64 -d >"$work/black-mask.png"
+head -c 60 "$inpaint/mask-soft-64.png" >"$work/truncated-mask.png"
+expect_failure "mask without init image" "--mask-image needs --init-image" --model "$model" --prompt "a cat" --mask-image "$inpaint/mask-rect-64.png"
+expect_failure "mask blur without mask" "--mask-blur needs --mask-image" "${inpaint_run[@]}" --mask-blur 4
+expect_failure "mask of the wrong size" "the mask is 64×48 but the init image is 64×64" "${inpaint_run[@]}" --mask-image "$inpaint/mask-rect-64x48.png"
+expect_failure "all-black mask" "all black" "${inpaint_run[@]}" --mask-image "$work/black-mask.png"
+expect_failure "truncated mask" "invalid PNG" "${inpaint_run[@]}" --mask-image "$work/truncated-mask.png"
+expect_failure "missing mask" "mask image not found" "${inpaint_run[@]}" --mask-image "$work/absent.png"
+expect_failure "negative mask blur" "invalid maskBlur -1" "${inpaint_run[@]}" --mask-image "$inpaint/mask-rect-64.png" --mask-blur=-1
+expect_failure "inpainting model without a mask" "is an inpainting model" "${inpaint_run[@]}"
+expect_failure "inpainting model, text to image" "is an inpainting model" --model "$inpaint/sd15-inpaint-tiny" --prompt "a cat" --steps 2
+
 # The PNG itself into a missing folder: nothing may appear anywhere.
 cases=$((cases + 1))
 "$sd" generate "${run[@]}" --output "$work/unwritable-parent/absent/out.png" >/dev/null 2>"$work/stderr"

@@ -137,7 +137,7 @@ public final class DenoisingSession {
 
     /// Runs the next step: the denoiser on both guidance halves (one batch when their token counts
     /// agree, two calls otherwise, as AUTOMATIC1111 does for prompts of different lengths) and one
-    /// scheduler update.
+    /// scheduler update (for inpainting with an ordinary model, followed by the blend of the kept area).
     ///
     /// - Returns: The latents after the step.
     /// - Throws: ``PipelineError`` from a component, or `invalidParameter` if the session is finished.
@@ -234,7 +234,8 @@ public final class DenoisingSession {
 
 extension StableDiffusionPipeline {
     /// Starts a generation to be driven step by step: encodes the prompt and prepares the initial
-    /// latents (for image-to-image, encodes and noises the init image).
+    /// latents (for image-to-image, encodes and noises the init image; for inpainting, also encodes
+    /// the masked image and downsamples the mask).
     ///
     /// - Parameters:
     ///   - prompt: What to draw.

@@ -64,12 +64,11 @@ struct InpaintingInputs {
             imageLatents = try repeated(encoded)
         }
         let noise = random.normal(shape: [count, encoder.latentChannels, latentHeight, latentWidth])
-        if fromNoise {
-            // Scheduled through the scheduler's own initial sigma, as diffusers multiplies pure noise.
-            initialLatents = noise * scheduler.initNoiseSigma
+        if let imageLatents, !fromNoise {
+            initialLatents = try attributing(to: "scheduler") { try scheduler.addNoise(to: imageLatents, noise: noise, timestep: first) }
         } else {
-            let clean = imageLatents ?? noise
-            initialLatents = try attributing(to: "scheduler") { try scheduler.addNoise(to: clean, noise: noise, timestep: first) }
+            // Pure noise, scaled by the scheduler's initial sigma as diffusers scales it.
+            initialLatents = noise * scheduler.initNoiseSigma
         }
         let maskedLatents = try attributing(to: "VAE encoder") { try encoder.encode(image: mask.maskedImage(image), random: random) }
         let latentMask = try repeated(mask.latentMask(latentWidth: latentWidth, latentHeight: latentHeight))

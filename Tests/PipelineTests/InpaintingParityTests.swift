@@ -87,6 +87,19 @@ struct InpaintingBehaviorTests {
         #expect(SingleFilePrediction.guess(family: .stableDiffusion2, metadata: [:]).kind == .vPrediction)
     }
 
+    @Test("Real-size SD 1.5 and SD 2 inpainting layouts map with the published presets: conv_in takes 9 channels")
+    func publishedInpaintingLayouts() throws {
+        for (name, family) in [("sd15", SingleFileFamily.stableDiffusion1), ("sd21", .stableDiffusion2)] {
+            var shapes = try SingleFileTests.catalogue(name)["ldm"] ?? [:]
+            let key = "model.diffusion_model.input_blocks.0.0.weight"
+            shapes[key] = [320, 9, 3, 3]
+            #expect(try SingleFileFamily.detect(tensorShapes: shapes, path: "\(name)-inpainting.safetensors") == family)
+            #expect(SingleFileFamily.unetInputChannels(tensorShapes: shapes) == 9)
+            let mapping = try SingleFileKeyMapping(tensorShapes: shapes, path: "\(name)-inpainting.safetensors")
+            #expect(mapping[.unet]["conv_in.weight"] == SingleFileTensorSource(checkpointKey: key, transform: .identity, shape: [320, 9, 3, 3]))
+        }
+    }
+
     @Test("Strength defaults to 1 for inpainting (every step runs) and stays the image-to-image default without a mask")
     func strengthDefault() throws {
         let pipeline = try InpaintingFixtures.ordinaryFolder.get()

@@ -14,7 +14,11 @@ import Layers
 /// 4096×4096 score matrices is ever materialised. Everything is computed in float32; float16
 /// checkpoints are widened at load.
 ///
-/// Not supported (rejected when decoding the configuration): class and additional embeddings,
+/// SDXL's `text_time` additional embedding (``UNetConfiguration/additionEmbedType``) is added to the time
+/// embedding from the conditioning's pooled text embedding and time ids (see `TextTimeEmbedding`).
+///
+/// Not supported (rejected when decoding the configuration): class embeddings and additional embeddings
+/// other than `text_time`,
 /// timestep conditioning, dual or cross-only attention, block types other than those SD 1.x/2.x
 /// use, attention masks, T2I-adapter residuals, FreeU. ControlNet residuals and inpainting's extra
 /// input channels arrive in the ``DenoiserConditioning``.
@@ -22,6 +26,8 @@ public struct UNet2DConditionModel: NoisePredictor {
     /// The architecture.
     public let configuration: UNetConfiguration
     let timeEmbedding: TimestepEmbedding
+    /// SDXL's `add_embedding` (`addition_embed_type="text_time"`), nil otherwise.
+    let additionEmbedding: TextTimeEmbedding?
     let convIn: Conv2D
     let downBlocks: [DownBlock]
     let midBlock: MidBlock
@@ -48,6 +54,14 @@ public struct UNet2DConditionModel: NoisePredictor {
             timeEmbedding = try TimestepEmbedding(weights: weights.scoped("time_embedding"), channels: c.blockOutChannels[0],
                                                   embeddingChannels: c.timeEmbeddingChannels,
                                                   flipSinToCos: c.flipSinToCos, freqShift: c.freqShift)
+            additionEmbedding = try c.additionEmbedType.map { (_) throws(TensorError) in
+                // Validation guarantees both widths for `text_time`.
+                try TextTimeEmbedding(weights: weights.scoped("add_embedding"),
+                                      inputWidth: c.projectionClassEmbeddingsInputDim ?? 0,
+                                      timeWidth: c.additionTimeEmbedDim ?? 0,
+                                      embeddingChannels: c.timeEmbeddingChannels,
+                                      flipSinToCos: c.flipSinToCos, freqShift: c.freqShift)
+            }
             convIn = try Conv2D(weights: weights.scoped("conv_in"), inChannels: c.inChannels, outChannels: c.blockOutChannels[0],
                                 kernelSize: c.convInKernel, padding: .uniform((c.convInKernel - 1) / 2))
             downBlocks = try (0..<c.levels).map { (level) throws(TensorError) in
@@ -86,15 +100,17 @@ public struct UNet2DConditionModel: NoisePredictor {
     ///   - latents: `[B, C, H, W]`, any H and W ≥ 1, where C plus the conditioning's extra input
     ///     channels is the configuration's `in_channels`.
     ///   - timestep: The scheduler's timestep (fractional allowed), rounded to float32 as diffusers does.
-    ///   - conditioning: The context `[B, tokens, crossAttentionDim]`; extra input channels
+    ///   - conditioning: The context `[B, tokens, crossAttentionDim]`; for a `text_time` (SDXL) model the
+    ///     pooled text embedding `[B, P]` and time ids `[B, n]` with `P + n · addition_time_embed_dim` =
+    ///     `projection_class_embeddings_input_dim` (required there, refused elsewhere); extra input channels
     ///     `[B, extra, H, W]` (concatenated after the latents, as diffusers' inpainting pipeline does
     ///     before calling the UNet); control residuals (added to the skip connections and the mid
     ///     block's output, as diffusers' `down_block_additional_residuals` /
     ///     `mid_block_additional_residual`).
     /// - Returns: `[B, outChannels, H, W]`.
     /// - Throws: ``UNetError/invalidInput(parameter:details:)`` when a shape or the timestep does not
-    ///   fit, or the conditioning carries a field this model has no use for (a pooled embedding or
-    ///   time ids for a model without an addition embedding).
+    ///   fit, the conditioning carries a field this model has no use for (a pooled embedding or
+    ///   time ids for a model without an addition embedding), or lacks one it needs.
     public func predictNoise(latents: Tensor, timestep: Double, conditioning: DenoiserConditioning) throws(UNetError) -> Tensor {
         let input = try checkInputs(latents: latents, timestep: timestep, conditioning: conditioning)
         let context = conditioning.context
@@ -103,7 +119,11 @@ public struct UNet2DConditionModel: NoisePredictor {
         var skips: [Tensor]
         do {
             sample = configuration.centerInputSample ? input.map { 2 * $0 - 1 } : input
-            embedding = try timeEmbedding(timestep: timestep, batch: latents.shape[0])
+            var timeRows = try timeEmbedding(timestep: timestep, batch: latents.shape[0])
+            if let additionEmbedding, let pooled = conditioning.pooledTextEmbedding, let ids = conditioning.timeIDs {
+                timeRows = try timeRows.adding(additionEmbedding(pooled: pooled, timeIDs: ids))
+            }
+            embedding = timeRows
             sample = try convIn(sample)
             skips = [sample]
             for block in downBlocks {
@@ -151,6 +171,30 @@ public struct UNet2DConditionModel: NoisePredictor {
         try predictNoise(latents: latents, timestep: timestep, conditioning: DenoiserConditioning(context: textEmbeddings))
     }
 
+    /// SDXL's extras must be given exactly when the model has `text_time`, with widths that fill
+    /// `add_embedding`'s input.
+    private func checkAdditionalInputs(batch: Int, pooled: Tensor?, timeIDs: Tensor?) throws(UNetError) {
+        guard let additionEmbedding else {
+            if pooled != nil || timeIDs != nil {
+                throw .invalidInput(parameter: "pooledTextEmbedding/timeIDs",
+                                    details: "given, but this UNet has no text-time addition embedding (addition_embed_type)")
+            }
+            return
+        }
+        guard let pooled, pooled.rank == 2, pooled.shape[0] == batch,
+              let count = additionEmbedding.timeIDCount(pooledWidth: pooled.shape[1]), count > 0 else {
+            throw .invalidInput(parameter: "pooledTextEmbedding",
+                                details: "\(pooled.map { "shape \($0.shape)" } ?? "missing"); this UNet (addition_embed_type \"text_time\") needs [\(batch) (the latents' batch), width] with width + \(additionEmbedding.timeWidth) · (number of time ids) = \(additionEmbedding.inputWidth) (projection_class_embeddings_input_dim)")
+        }
+        guard let timeIDs, timeIDs.shape == [batch, count] else {
+            throw .invalidInput(parameter: "timeIDs",
+                                details: "\(timeIDs.map { "shape \($0.shape)" } ?? "missing"); expected [\(batch), \(count)] for a \(pooled.shape[1])-wide pooled embedding (projection_class_embeddings_input_dim \(additionEmbedding.inputWidth), addition_time_embed_dim \(additionEmbedding.timeWidth))")
+        }
+        guard timeIDs.scalars.allSatisfy(\.isFinite) else {
+            throw .invalidInput(parameter: "timeIDs", details: "contains a value that is not a finite number")
+        }
+    }
+
     /// Checks every input against the configuration and returns the model input (the latents with
     /// any extra channels appended).
     private func checkInputs(latents: Tensor, timestep: Double, conditioning: DenoiserConditioning) throws(UNetError) -> Tensor {
@@ -171,10 +215,7 @@ public struct UNet2DConditionModel: NoisePredictor {
         guard timestep.isFinite else {
             throw .invalidInput(parameter: "timestep", details: "\(timestep) is not a finite number")
         }
-        if conditioning.pooledTextEmbedding != nil || conditioning.timeIDs != nil {
-            throw .invalidInput(parameter: "pooledTextEmbedding/timeIDs",
-                                details: "given, but this UNet has no text-time addition embedding (addition_embed_type)")
-        }
+        try checkAdditionalInputs(batch: batch, pooled: conditioning.pooledTextEmbedding, timeIDs: conditioning.timeIDs)
         if let residuals = conditioning.controlResiduals {
             let expected = 1 + c.layersPerBlock.reduce(0, +) + (c.levels - 1)
             guard residuals.down.count == expected else {

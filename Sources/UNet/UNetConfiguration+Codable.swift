@@ -13,6 +13,8 @@ extension UNetConfiguration: Codable {
         case attentionHeadDim = "attention_head_dim", useLinearProjection = "use_linear_projection"
         case upcastAttention = "upcast_attention", timeEmbeddingDim = "time_embedding_dim"
         case convInKernel = "conv_in_kernel", convOutKernel = "conv_out_kernel"
+        case additionEmbedType = "addition_embed_type", additionTimeEmbedDim = "addition_time_embed_dim"
+        case projectionClassEmbeddingsInputDim = "projection_class_embeddings_input_dim"
     }
 
     /// The one mid block SD 1.x/2.x use.
@@ -28,7 +30,7 @@ extension UNetConfiguration: Codable {
         ("class_embed_type", [.null], "class embeddings are not used by SD 1.x/2.x"),
         ("num_class_embeds", [.null], "class embeddings are not used by SD 1.x/2.x"),
         ("class_embeddings_concat", [.bool(false)], "class embeddings are not used by SD 1.x/2.x"),
-        ("addition_embed_type", [.null], "additional (SDXL-style) embeddings are not used by SD 1.x/2.x"),
+        ("addition_embed_type", [.null, .string("text_time")], "only SDXL's text_time additional embedding is supported"),
         ("encoder_hid_dim", [.null], "an encoder hidden-state projection is not used by SD 1.x/2.x"),
         ("encoder_hid_dim_type", [.null], "an encoder hidden-state projection is not used by SD 1.x/2.x"),
         ("time_embedding_type", [.string("positional")], "only the sinusoidal (positional) timestep embedding is supported"),
@@ -85,6 +87,9 @@ extension UNetConfiguration: Codable {
         timeEmbeddingDim = try container.decodeIfPresent(Int.self, forKey: .timeEmbeddingDim)
         convInKernel = try container.decodeIfPresent(Int.self, forKey: .convInKernel) ?? defaults.convInKernel
         convOutKernel = try container.decodeIfPresent(Int.self, forKey: .convOutKernel) ?? defaults.convOutKernel
+        additionEmbedType = try container.decodeIfPresent(String.self, forKey: .additionEmbedType).flatMap(AdditionEmbedType.init)
+        additionTimeEmbedDim = try container.decodeIfPresent(Int.self, forKey: .additionTimeEmbedDim)
+        projectionClassEmbeddingsInputDim = try container.decodeIfPresent(Int.self, forKey: .projectionClassEmbeddingsInputDim)
         try validate()
     }
 
@@ -115,6 +120,9 @@ extension UNetConfiguration: Codable {
         try container.encodeIfPresent(timeEmbeddingDim, forKey: .timeEmbeddingDim)
         try container.encode(convInKernel, forKey: .convInKernel)
         try container.encode(convOutKernel, forKey: .convOutKernel)
+        try container.encodeIfPresent(additionEmbedType?.rawValue, forKey: .additionEmbedType)
+        try container.encodeIfPresent(additionTimeEmbedDim, forKey: .additionTimeEmbedDim)
+        try container.encodeIfPresent(projectionClassEmbeddingsInputDim, forKey: .projectionClassEmbeddingsInputDim)
     }
 
     /// Reads and validates a `config.json`.

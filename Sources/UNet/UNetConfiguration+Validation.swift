@@ -40,6 +40,21 @@ extension UNetConfiguration {
             throw .invalidConfiguration(key: "downsample_padding", value: "\(downsamplePadding)", expected: "0 or more")
         }
         try validateGroupsAndHeads()
+        try validateAdditionEmbedding()
+    }
+
+    /// `text_time` needs both of its widths, and the input width must leave room for at least one time id.
+    private func validateAdditionEmbedding() throws(UNetError) {
+        guard additionEmbedType == .textTime else { return }
+        guard let timeWidth = additionTimeEmbedDim, timeWidth > 0 else {
+            throw .invalidConfiguration(key: "addition_time_embed_dim", value: additionTimeEmbedDim.map { "\($0)" } ?? "null",
+                                        expected: "a positive width (addition_embed_type is \"text_time\")")
+        }
+        guard let inputWidth = projectionClassEmbeddingsInputDim, inputWidth > timeWidth else {
+            throw .invalidConfiguration(key: "projection_class_embeddings_input_dim",
+                                        value: projectionClassEmbeddingsInputDim.map { "\($0)" } ?? "null",
+                                        expected: "the pooled text width plus addition_time_embed_dim per time id (addition_embed_type is \"text_time\")")
+        }
     }
 
     /// Every group norm's channel count must be divisible by `norm_num_groups`, and every

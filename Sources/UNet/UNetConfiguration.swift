@@ -1,10 +1,11 @@
 /// The architecture of a ``UNet2DConditionModel``, decoded from a diffusers `unet/config.json`.
 ///
-/// Covers what SD 1.x and 2.x use: positional (sinusoidal) timestep embedding, `CrossAttnDownBlock2D` /
+/// Covers what SD 1.x, 2.x and SDXL use: positional (sinusoidal) timestep embedding, `CrossAttnDownBlock2D` /
 /// `DownBlock2D` down blocks, the `UNetMidBlock2DCrossAttn` mid block, `UpBlock2D` /
-/// `CrossAttnUpBlock2D` up blocks. Decoding rejects, with ``UNetError/unsupportedConfiguration(key:value:reason:)``,
+/// `CrossAttnUpBlock2D` up blocks, and SDXL's `text_time` additional embedding (pooled text embedding
+/// and micro-conditioning time ids). Decoding rejects, with ``UNetError/unsupportedConfiguration(key:value:reason:)``,
 /// the diffusers options that would change the computation and that this implementation lacks
-/// (class or additional embeddings, dual or cross-only attention, other block types, scale-shift
+/// (class embeddings, other additional embeddings, dual or cross-only attention, other block types, scale-shift
 /// time embedding, …). Keys that only affect block types it rejects anyway (`resnet_skip_time_act`,
 /// `resnet_out_scale_factor`, `cross_attention_norm`, …) and `dropout` (identity at inference) are
 /// accepted and have no effect, as in diffusers.
@@ -26,6 +27,13 @@ public struct UNetConfiguration: Sendable, Equatable {
         case crossAttention = "CrossAttnUpBlock2D"
         /// Resnets on the concatenated skip, then an upsample.
         case resnet = "UpBlock2D"
+    }
+
+    /// The additional embeddings diffusers can add to the time embedding (`addition_embed_type`).
+    public enum AdditionEmbedType: String, Sendable, CaseIterable {
+        /// SDXL's: each time id through the sinusoidal embedding (`add_time_proj`), concatenated after the
+        /// pooled text embedding, through `add_embedding` (`linear_1 → SiLU → linear_2`).
+        case textTime = "text_time"
     }
 
     /// Latent side the model was trained at (`sample_size`; 64 for 512-pixel models), if given.
@@ -73,6 +81,14 @@ public struct UNetConfiguration: Sendable, Equatable {
     public var convInKernel: Int
     /// Kernel side of `conv_out` (`conv_out_kernel`).
     public var convOutKernel: Int
+    /// The additional embedding added to the time embedding (`addition_embed_type`); nil for SD 1.x/2.x.
+    public var additionEmbedType: AdditionEmbedType?
+    /// Width of the sinusoidal embedding of each time id (`addition_time_embed_dim`; 256 in SDXL).
+    public var additionTimeEmbedDim: Int?
+    /// Input width of `add_embedding`: the pooled text embedding's width plus one
+    /// ``additionTimeEmbedDim`` per time id (`projection_class_embeddings_input_dim`; 2816 = 1280 + 6 · 256
+    /// in SDXL base, 2560 = 1280 + 5 · 256 in the refiner).
+    public var projectionClassEmbeddingsInputDim: Int?
 
     /// Creates a configuration; every parameter defaults to diffusers' `UNet2DConditionModel` default.
     /// Per-block arrays need one entry per level. Call ``validate()`` (model initialisers do) to check it.
@@ -85,7 +101,8 @@ public struct UNetConfiguration: Sendable, Equatable {
                 normNumGroups: Int = 32, normEpsilon: Float = 1e-5, crossAttentionDim: Int = 1280,
                 attentionHeads: [Int] = [8, 8, 8, 8], useLinearProjection: Bool = false,
                 upcastAttention: Bool = false, timeEmbeddingDim: Int? = nil,
-                convInKernel: Int = 3, convOutKernel: Int = 3) {
+                convInKernel: Int = 3, convOutKernel: Int = 3, additionEmbedType: AdditionEmbedType? = nil,
+                additionTimeEmbedDim: Int? = nil, projectionClassEmbeddingsInputDim: Int? = nil) {
         self.sampleSize = sampleSize
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -107,6 +124,9 @@ public struct UNetConfiguration: Sendable, Equatable {
         self.timeEmbeddingDim = timeEmbeddingDim
         self.convInKernel = convInKernel
         self.convOutKernel = convOutKernel
+        self.additionEmbedType = additionEmbedType
+        self.additionTimeEmbedDim = additionTimeEmbedDim
+        self.projectionClassEmbeddingsInputDim = projectionClassEmbeddingsInputDim
     }
 
     /// Stable Diffusion 1.5 (`stable-diffusion-v1-5/stable-diffusion-v1-5`, `unet/config.json`):
@@ -118,6 +138,17 @@ public struct UNetConfiguration: Sendable, Equatable {
     /// projections, `upcast_attention`.
     public static let sd21 = UNetConfiguration(sampleSize: 96, crossAttentionDim: 1024, attentionHeads: [5, 10, 20, 20],
                                                useLinearProjection: true, upcastAttention: true)
+
+    /// Stable Diffusion XL base 1.0 (`stabilityai/stable-diffusion-xl-base-1.0`, `unet/config.json`): three
+    /// levels, the first without attention, transformer depths 1, 2, 10, 64 channels per head
+    /// (`attention_head_dim` [5, 10, 20]), cross-attention width 2048 (768 + 1280), linear projections,
+    /// `text_time` additional embedding of a 1280-wide pooled embedding and six 256-wide time ids.
+    public static let sdxl = UNetConfiguration(
+        sampleSize: 128, downBlockTypes: [.resnet, .crossAttention, .crossAttention],
+        upBlockTypes: [.crossAttention, .crossAttention, .resnet], blockOutChannels: [320, 640, 1280],
+        layersPerBlock: [2, 2, 2], transformerLayersPerBlock: [1, 2, 10], crossAttentionDim: 2048,
+        attentionHeads: [5, 10, 20], useLinearProjection: true, additionEmbedType: .textTime,
+        additionTimeEmbedDim: 256, projectionClassEmbeddingsInputDim: 2816)
 
     /// Number of resolution levels.
     public var levels: Int { blockOutChannels.count }

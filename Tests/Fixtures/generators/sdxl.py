@@ -1,0 +1,217 @@
+"""SDXL fixtures: a tiny random SDXL-like `StableDiffusionXLPipeline` folder and layer-level references.
+
+Writes `pipeline/sdxl-tiny/`, a diffusers folder as `save_pretrained` lays it out, reusing what the SD 1.x /
+2.x fixtures already hold instead of new copies (the fixtures budget is tight, and a 49408-token vocabulary
+costs 49408 × width values per text encoder):
+- `text_encoder/` → `../sd15-tiny/text_encoder` (CLIPTextModel, 32 wide, 3 layers, quick_gelu, fp32) and
+  `tokenizer/` → `../sd15-tiny/tokenizer` (pads with `<|endoftext|>`), symbolic links;
+- `tokenizer_2/` → `../sd2-tiny/tokenizer` (the same vocabulary, pads with `!`, as SDXL's `tokenizer_2`);
+- `text_encoder_2/`: a new `CLIPTextModelWithProjection` (16 wide, 2 layers, 2 heads, gelu, projection 16,
+  `eos_token_id` 2 as SDXL's published config has, so the pooled token is the argmax id), fp16 variant file
+  only, tensors under `text_model.` plus `text_projection.weight`;
+- `unet/`: a new SDXL-like `UNet2DConditionModel` (levels: DownBlock2D then two CrossAttnDownBlock2D,
+  one resnet per level, per-level transformer depths [1, 1, 2], head counts [2, 2, 4], linear projections, cross-attention width
+  48 = 32 + 16, `text_time` with 8-wide time-id embeddings and a 16 + 6 · 8 = 64-wide `add_embedding` input),
+  fp16 variant file only;
+- `vae/`: sd15-tiny's weights (linked file) with SDXL's `scaling_factor` 0.13025 in its own `config.json`;
+- `scheduler/`: SDXL base's published `scheduler_config.json` (EulerDiscreteScheduler, leading spacing);
+- `model_index.json`: `StableDiffusionXLPipeline`, `force_zeros_for_empty_prompt` true.
+
+Writes `sdxl/` references:
+- `unet_cases.safetensors`: the folder's UNet (fp16 weights computed in float32) on batch-2 latents with
+  text, pooled embeddings and time ids (6 ids, and a refiner-style 5-id input is rejected, not recorded):
+  per case `latents_N`, `text_N`, `pooled_N`, `time_ids_N`, `output_N`, and `timesteps`.
+- `text_encoder_cases.safetensors`: token ids from the real tokenizers for a few prompts (`ids1`, `ids2`),
+  then for encoder 1 `hidden1_m2` (= `hidden_states[-2]`) and for encoder 2 `hidden2_m2`, `hidden2_m3`
+  (`hidden_states[-3]`, clip skip 1) and `pooled2` (`text_embeds`).
+"""
+import json
+import pathlib
+import shutil
+
+import torch
+from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+from safetensors.torch import save_file
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+
+from ._common import save, seeded
+from .pipeline_models import rerandomize
+
+SDXL_SCHEDULER = {  # stabilityai/stable-diffusion-xl-base-1.0/scheduler/scheduler_config.json, as published
+    "_class_name": "EulerDiscreteScheduler",
+    "_diffusers_version": "0.19.0.dev0",
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "beta_start": 0.00085,
+    "clip_sample": False,
+    "interpolation_type": "linear",
+    "num_train_timesteps": 1000,
+    "prediction_type": "epsilon",
+    "sample_max_value": 1.0,
+    "set_alpha_to_one": False,
+    "skip_prk_steps": True,
+    "steps_offset": 1,
+    "timestep_spacing": "leading",
+    "trained_betas": None,
+    "use_karras_sigmas": False,
+}
+
+UNET = dict(
+    sample_size=8,
+    in_channels=4,
+    out_channels=4,
+    down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+    up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+    block_out_channels=(8, 16, 16),
+    layers_per_block=1,
+    transformer_layers_per_block=[1, 1, 2],
+    attention_head_dim=[2, 2, 4],
+    cross_attention_dim=48,
+    use_linear_projection=True,
+    addition_embed_type="text_time",
+    addition_time_embed_dim=8,
+    projection_class_embeddings_input_dim=16 + 6 * 8,
+    norm_num_groups=4,
+    norm_eps=1e-5,
+    flip_sin_to_cos=True,
+    freq_shift=0,
+)
+
+TEXT_ENCODER_2 = dict(
+    vocab_size=49408,
+    hidden_size=16,
+    intermediate_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    max_position_embeddings=77,
+    hidden_act="gelu",
+    projection_dim=16,
+    bos_token_id=0,
+    eos_token_id=2,
+    pad_token_id=1,
+)
+
+PROMPTS = [
+    "a photograph of an astronaut riding a horse",
+    "wow!! a cat!",
+    "",
+    "hello!world, !",
+]
+
+# (latent shape, timestep, time ids per batch entry): square, non-square with an odd side, fractional t.
+UNET_CASES = [
+    ([2, 4, 8, 8], 999, [[64, 64, 0, 0, 64, 64], [64, 64, 0, 0, 64, 64]]),
+    ([2, 4, 6, 10], 541.25, [[48, 80, 0, 0, 48, 80], [1024, 768, 16, 32, 48, 80]]),
+    ([2, 4, 7, 5], 1, [[56, 40, 3, 5, 56, 40], [56, 40, 0, 0, 56, 40]]),
+]
+
+
+def link(path: pathlib.Path, target: str) -> None:
+    path.symlink_to(target)
+
+
+def build_folder(folder: pathlib.Path, sd15: pathlib.Path) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    generator = seeded(1717)
+
+    unet = UNet2DConditionModel(**UNET)
+    rerandomize(unet, generator)
+    unet.half().save_pretrained(str(folder / "unet"), variant="fp16", safe_serialization=True)
+
+    text2 = CLIPTextModelWithProjection(CLIPTextConfig(**TEXT_ENCODER_2))
+    rerandomize(text2, generator)
+    text2.half().save_pretrained(str(folder / "text_encoder_2"), variant="fp16", safe_serialization=True)
+    # transformers 5 writes `text_model.`-prefixed names for the projection model already; check.
+    from safetensors import safe_open
+    with safe_open(str(folder / "text_encoder_2" / "model.fp16.safetensors"), "pt") as f:
+        names = list(f.keys())
+    assert "text_projection.weight" in names and all(n.startswith("text_model.") or n == "text_projection.weight"
+                                                     for n in names), names
+
+    link(folder / "text_encoder", "../sd15-tiny/text_encoder")
+    link(folder / "tokenizer", "../sd15-tiny/tokenizer")
+    link(folder / "tokenizer_2", "../sd2-tiny/tokenizer")
+    (folder / "vae").mkdir()
+    vae_config = json.loads((sd15 / "vae" / "config.json").read_text())
+    vae_config["scaling_factor"] = 0.13025
+    (folder / "vae" / "config.json").write_text(json.dumps(vae_config, indent=2, sort_keys=True) + "\n")
+    link(folder / "vae" / "diffusion_pytorch_model.safetensors", "../../sd15-tiny/vae/diffusion_pytorch_model.safetensors")
+    (folder / "scheduler").mkdir()
+    (folder / "scheduler" / "scheduler_config.json").write_text(json.dumps(SDXL_SCHEDULER, indent=2) + "\n")
+    index = {
+        "_class_name": "StableDiffusionXLPipeline",
+        "_diffusers_version": "0.42.1",
+        "feature_extractor": [None, None],
+        "force_zeros_for_empty_prompt": True,
+        "image_encoder": [None, None],
+        "scheduler": ["diffusers", "EulerDiscreteScheduler"],
+        "text_encoder": ["transformers", "CLIPTextModel"],
+        "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+        "tokenizer": ["transformers", "CLIPTokenizer"],
+        "tokenizer_2": ["transformers", "CLIPTokenizer"],
+        "unet": ["diffusers", "UNet2DConditionModel"],
+        "vae": ["diffusers", "AutoencoderKL"],
+    }
+    (folder / "model_index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+
+
+def load_pipeline(folder: pathlib.Path) -> StableDiffusionXLPipeline:
+    """The folder as diffusers loads it, in float32 (fp16 files widened: what the Swift side computes with).
+    The fp16-only components are loaded with their variant (diffusers' pipeline loader wants one variant for
+    all), the rest as they are, then passed in with the folder's own pipeline config."""
+    f32 = dict(torch_dtype=torch.float32)
+    pipe = StableDiffusionXLPipeline.from_pretrained(
+        str(folder),
+        unet=UNet2DConditionModel.from_pretrained(str(folder / "unet"), variant="fp16", **f32),
+        text_encoder_2=CLIPTextModelWithProjection.from_pretrained(str(folder / "text_encoder_2"), variant="fp16", **f32),
+        **f32)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def record_unet(pipe, path: pathlib.Path) -> None:
+    generator = seeded(1718)
+    tensors = {}
+    for index, (shape, timestep, time_ids) in enumerate(UNET_CASES):
+        latents = torch.randn(shape, generator=generator)
+        text = torch.randn([shape[0], 77, UNET["cross_attention_dim"]], generator=generator)
+        pooled = torch.randn([shape[0], TEXT_ENCODER_2["projection_dim"]], generator=generator)
+        ids = torch.tensor(time_ids, dtype=torch.float32)
+        with torch.inference_mode():
+            output = pipe.unet(latents, timestep, encoder_hidden_states=text,
+                               added_cond_kwargs={"text_embeds": pooled, "time_ids": ids}).sample
+        tensors.update({f"latents_{index}": latents, f"text_{index}": text, f"pooled_{index}": pooled,
+                        f"time_ids_{index}": ids, f"output_{index}": output})
+    tensors["timesteps"] = torch.tensor([float(case[1]) for case in UNET_CASES])
+    save(tensors, path)
+
+
+def record_text_encoders(pipe, path: pathlib.Path) -> None:
+    tensors = {}
+    ids1 = pipe.tokenizer(PROMPTS, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
+    ids2 = pipe.tokenizer_2(PROMPTS, padding="max_length", max_length=77, truncation=True, return_tensors="pt").input_ids
+    with torch.inference_mode():
+        out1 = pipe.text_encoder(ids1, output_hidden_states=True)
+        out2 = pipe.text_encoder_2(ids2, output_hidden_states=True)
+    assert len(out1.hidden_states) == 3 + 1 and len(out2.hidden_states) == 2 + 1
+    tensors["ids1"] = ids1.float()
+    tensors["ids2"] = ids2.float()
+    tensors["hidden1_m2"] = out1.hidden_states[-2]
+    tensors["hidden2_m2"] = out2.hidden_states[-2]
+    tensors["hidden2_m3"] = out2.hidden_states[-3]
+    tensors["pooled2"] = out2.text_embeds
+    save(tensors, path)
+
+
+def generate(root: pathlib.Path) -> None:
+    folder = root / "pipeline" / "sdxl-tiny"
+    build_folder(folder, root / "pipeline" / "sd15-tiny")
+    pipe = load_pipeline(folder)
+    out = root / "sdxl"
+    out.mkdir(parents=True, exist_ok=True)
+    record_unet(pipe, out / "unet_cases.safetensors")
+    record_text_encoders(pipe, out / "text_encoder_cases.safetensors")
+    print(f"  sdxl-tiny: {sum(p.stat().st_size for p in folder.rglob('*') if p.is_file() and not p.is_symlink())} "
+          "bytes of new files")

@@ -94,17 +94,54 @@ struct UNetConfigurationTests {
 
     @Test("Encoding then decoding gives the same configuration")
     func roundTrip() throws {
-        for configuration in [UNetConfiguration.sd15, .sd21] {
+        for configuration in [UNetConfiguration.sd15, .sd21, .sdxl] {
             let data = try JSONEncoder().encode(configuration)
             #expect(try JSONDecoder().decode(UNetConfiguration.self, from: data) == configuration)
         }
+    }
+
+    /// SDXL base's published `unet/config.json` (stabilityai/stable-diffusion-xl-base-1.0), verbatim.
+    @Test("SDXL base's published config decodes to the .sdxl preset")
+    func sdxlPublished() throws {
+        let json = """
+        {"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.19.0.dev0", "act_fn": "silu",
+         "addition_embed_type": "text_time", "addition_embed_type_num_heads": 64, "addition_time_embed_dim": 256,
+         "attention_head_dim": [5, 10, 20], "block_out_channels": [320, 640, 1280], "center_input_sample": false,
+         "class_embed_type": null, "class_embeddings_concat": false, "conv_in_kernel": 3, "conv_out_kernel": 3,
+         "cross_attention_dim": 2048, "cross_attention_norm": null,
+         "down_block_types": ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+         "downsample_padding": 1, "dual_cross_attention": false, "encoder_hid_dim": null, "encoder_hid_dim_type": null,
+         "flip_sin_to_cos": true, "freq_shift": 0, "in_channels": 4, "layers_per_block": 2,
+         "mid_block_only_cross_attention": null, "mid_block_scale_factor": 1, "mid_block_type": "UNetMidBlock2DCrossAttn",
+         "norm_eps": 1e-05, "norm_num_groups": 32, "num_attention_heads": null, "num_class_embeds": null,
+         "only_cross_attention": false, "out_channels": 4, "projection_class_embeddings_input_dim": 2816,
+         "resnet_out_scale_factor": 1.0, "resnet_skip_time_act": false, "resnet_time_scale_shift": "default",
+         "sample_size": 128, "time_cond_proj_dim": null, "time_embedding_act_fn": null, "time_embedding_dim": null,
+         "time_embedding_type": "positional", "timestep_post_act": null, "transformer_layers_per_block": [1, 2, 10],
+         "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], "upcast_attention": null,
+         "use_linear_projection": true}
+        """
+        #expect(try UNetConfiguration(jsonData: Data(json.utf8)) == .sdxl)
+    }
+
+    @Test("text_time without its widths is an error naming the missing key", arguments: [
+        ("addition_time_embed_dim", "\"projection_class_embeddings_input_dim\": 2816"),
+        ("projection_class_embeddings_input_dim", "\"addition_time_embed_dim\": 256"),
+    ])
+    func textTimeNeedsWidths(missing: String, present: String) {
+        let json = "{\"addition_embed_type\": \"text_time\", \(present)}"
+        guard case .invalidConfiguration(let key, _, _)? = Self.decodingError(json) else {
+            Issue.record("expected invalidConfiguration for \(missing)")
+            return
+        }
+        #expect(key == missing)
     }
 
     @Test("Features SD 1.x/2.x do not use are rejected by name", arguments: [
         ("num_attention_heads", "8"), ("only_cross_attention", "true"), ("only_cross_attention", "[false, true, false, false]"),
         ("mid_block_only_cross_attention", "true"), ("dual_cross_attention", "true"),
         ("class_embed_type", "\"timestep\""), ("num_class_embeds", "10"), ("class_embeddings_concat", "true"),
-        ("addition_embed_type", "\"text_time\""), ("encoder_hid_dim", "768"), ("encoder_hid_dim_type", "\"text_proj\""),
+        ("addition_embed_type", "\"text\""), ("addition_embed_type", "\"image\""), ("encoder_hid_dim", "768"), ("encoder_hid_dim_type", "\"text_proj\""),
         ("time_embedding_type", "\"fourier\""), ("time_embedding_act_fn", "\"silu\""), ("timestep_post_act", "\"silu\""),
         ("time_cond_proj_dim", "256"), ("resnet_time_scale_shift", "\"scale_shift\""), ("attention_type", "\"gated\""),
         ("reverse_transformer_layers_per_block", "[[1], [1], [1], [1]]"), ("mid_block_scale_factor", "1.5"),

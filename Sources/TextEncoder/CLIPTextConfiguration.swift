@@ -3,9 +3,9 @@ import Foundation
 /// The shape of a CLIP text model, decoded from the `text_encoder/config.json` that transformers
 /// writes for `CLIPTextConfig` (transformers `models/clip/configuration_clip.py`).
 ///
-/// Keys absent from the file take `CLIPTextConfig`'s defaults, as `from_pretrained` does. Token-id
-/// settings (`bos_token_id`, `eos_token_id`, `pad_token_id`) only affect transformers' pooled output,
-/// which Stable Diffusion does not use, so they are not read. Invalid values throw
+/// Keys absent from the file take `CLIPTextConfig`'s defaults, as `from_pretrained` does. Of the token-id
+/// settings only `eos_token_id` is read: it selects the token the pooled output is taken from (SDXL's
+/// second encoder). Invalid values throw
 /// ``TextEncoderError/invalidConfiguration(key:value:reason:path:)``.
 public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
     /// The architectures this SDK loads: the plain text model and the one with a projection head
@@ -37,6 +37,10 @@ public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
     public var projectionDimension: Int?
     /// The model classes the checkpoint was saved from (`architectures`), if recorded.
     public var architectures: [String]?
+    /// The end-of-text id (`eos_token_id`), which picks the pooled token: the first position holding it, or,
+    /// when it is 2 (the value configs saved before transformers PR #24773 carry, SDXL's among them), the
+    /// position of the largest id, as transformers does.
+    public var eosTokenID: Int
 
     /// Creates a configuration; the defaults are `CLIPTextConfig`'s.
     ///
@@ -44,7 +48,8 @@ public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
     public init(vocabularySize: Int = 49408, hiddenSize: Int = 512, intermediateSize: Int = 2048,
                 layerCount: Int = 12, attentionHeadCount: Int = 8, maximumPositions: Int = 77,
                 hiddenActivation: Activation = .quickGELU, layerNormEpsilon: Float = 1e-5,
-                projectionDimension: Int? = 512, architectures: [String]? = ["CLIPTextModel"]) {
+                projectionDimension: Int? = 512, architectures: [String]? = ["CLIPTextModel"],
+                eosTokenID: Int = 49407) {
         self.vocabularySize = vocabularySize
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
@@ -55,19 +60,30 @@ public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
         self.layerNormEpsilon = layerNormEpsilon
         self.projectionDimension = projectionDimension
         self.architectures = architectures
+        self.eosTokenID = eosTokenID
     }
 
     /// SD 1.x's text encoder, OpenAI CLIP ViT-L/14 (`stable-diffusion-v1-5/text_encoder/config.json`):
     /// 768 wide, 12 layers, 12 heads, `quick_gelu`.
     public static let sd15 = CLIPTextConfiguration(
         vocabularySize: 49408, hiddenSize: 768, intermediateSize: 3072, layerCount: 12, attentionHeadCount: 12,
-        maximumPositions: 77, hiddenActivation: .quickGELU, layerNormEpsilon: 1e-5, projectionDimension: 768)
+        maximumPositions: 77, hiddenActivation: .quickGELU, layerNormEpsilon: 1e-5, projectionDimension: 768,
+        eosTokenID: 2)
 
     /// SD 2.x's text encoder, OpenCLIP ViT-H/14 (`stable-diffusion-2-1/text_encoder/config.json`):
     /// 1024 wide, 23 layers (the original's last layer dropped), 16 heads, `gelu`.
     public static let sd21 = CLIPTextConfiguration(
         vocabularySize: 49408, hiddenSize: 1024, intermediateSize: 4096, layerCount: 23, attentionHeadCount: 16,
-        maximumPositions: 77, hiddenActivation: .gelu, layerNormEpsilon: 1e-5, projectionDimension: 512)
+        maximumPositions: 77, hiddenActivation: .gelu, layerNormEpsilon: 1e-5, projectionDimension: 512,
+        eosTokenID: 2)
+
+    /// SDXL's second text encoder, OpenCLIP ViT-bigG/14 with its projection
+    /// (`stable-diffusion-xl-base-1.0/text_encoder_2/config.json`): 1280 wide, 32 layers, 20 heads, `gelu`,
+    /// projection 1280, `eos_token_id` 2 (pooled token = largest id).
+    public static let sdxlEncoder2 = CLIPTextConfiguration(
+        vocabularySize: 49408, hiddenSize: 1280, intermediateSize: 5120, layerCount: 32, attentionHeadCount: 20,
+        maximumPositions: 77, hiddenActivation: .gelu, layerNormEpsilon: 1e-5, projectionDimension: 1280,
+        architectures: ["CLIPTextModelWithProjection"], eosTokenID: 2)
 
     /// Channels per attention head.
     public var headDimension: Int { hiddenSize / max(attentionHeadCount, 1) }
@@ -116,6 +132,7 @@ public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
         case layerNormEpsilon = "layer_norm_eps"
         case projectionDimension = "projection_dim"
         case architectures
+        case eosTokenID = "eos_token_id"
         case modelType = "model_type"
     }
 
@@ -153,6 +170,12 @@ public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
             projectionDimension = defaults.projectionDimension
         }
         architectures = try container.decodeIfPresent([String].self, forKey: .architectures)
+        // transformers also allows a list; the first entry is the one a CLIP tokenizer emits.
+        if let single = try? container.decodeIfPresent(Int.self, forKey: .eosTokenID) {
+            eosTokenID = single
+        } else {
+            eosTokenID = try container.decodeIfPresent([Int].self, forKey: .eosTokenID)?.first ?? defaults.eosTokenID
+        }
         try validate()
     }
 
@@ -170,5 +193,6 @@ public struct CLIPTextConfiguration: Sendable, Equatable, Codable {
         try container.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
         try container.encode(projectionDimension, forKey: .projectionDimension)
         try container.encodeIfPresent(architectures, forKey: .architectures)
+        try container.encode(eosTokenID, forKey: .eosTokenID)
     }
 }

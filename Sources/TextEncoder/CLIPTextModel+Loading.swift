@@ -11,8 +11,8 @@ extension CLIPTextModel {
     ///
     /// Both layouts load: tensors named `text_model.embeddings.…` (published checkpoints) or
     /// `embeddings.…` (transformers 5). The one tensor accepted without being used is the int64
-    /// `embeddings.position_ids` buffer older transformers saved (it must be `[1, max_position_embeddings]`);
-    /// for `CLIPTextModelWithProjection`, `text_projection.weight` is checked for shape and ignored.
+    /// `embeddings.position_ids` buffer older transformers saved (it must be `[1, max_position_embeddings]`).
+    /// For `CLIPTextModelWithProjection`, `text_projection.weight` is loaded as the projection head.
     ///
     /// - Parameters:
     ///   - configuration: The model's shape.
@@ -30,12 +30,9 @@ extension CLIPTextModel {
         if weightSource.tensorNames != nil {
             try Self.acceptUnusedBuffer(root.key("embeddings.position_ids"), shape: [1, configuration.maximumPositions],
                                         required: false, loader: loader)
-            if configuration.hasProjectionHead, let projection = configuration.projectionDimension {
-                try Self.acceptUnusedBuffer("text_projection.weight", shape: [projection, configuration.hiddenSize],
-                                            required: true, loader: loader)
-            }
         }
-        try self.init(configuration: configuration, weights: root)
+        try self.init(configuration: configuration, weights: root,
+                      projection: configuration.hasProjectionHead ? loader.reader(prefix: "text_projection") : nil)
         do { try loader.finish() } catch { throw .weights(error) }
     }
 

@@ -27,3 +27,37 @@ public protocol TextEncoding: Sendable {
     /// - Throws: When an id, a length or `clipSkip` is out of range (the encoder's own error type).
     func encode(tokenIDs: [[Int]], clipSkip: Int?) throws -> Tensor
 }
+
+/// What ``PooledTextEncoding/encodeHiddenStates(tokenIDs:layersSkipped:pooled:)`` returns.
+public struct TextEncoderHiddenStates: Sendable {
+    /// The selected layer's hidden states `[windows, tokens, width]`, without a final layer norm.
+    public var hiddenStates: Tensor
+    /// The pooled (and, with a projection head, projected) embedding `[windows, pooledWidth]`, when asked for.
+    public var pooled: Tensor?
+
+    /// Wraps the two outputs.
+    public init(hiddenStates: Tensor, pooled: Tensor?) {
+        self.hiddenStates = hiddenStates
+        self.pooled = pooled
+    }
+}
+
+/// A text encoder that also hands out an intermediate layer's hidden states and a pooled embedding, as
+/// SDXL's conditioning reads them (penultimate layers of both encoders, the second's projected pooled output).
+///
+/// ``CLIPTextModel`` is the conformer.
+public protocol PooledTextEncoding: TextEncoding {
+    /// Width of the pooled output.
+    var pooledWidth: Int { get }
+
+    /// Encodes a batch of windows, returning `hidden_states[-(layersSkipped + 1)]` (no final layer norm)
+    /// and, when `pooled` is true, the pooled output of the last layer.
+    ///
+    /// - Parameters:
+    ///   - tokenIDs: One array of ids per window, all of one length.
+    ///   - layersSkipped: Final layers whose output is not used for the hidden states (1 = penultimate).
+    ///   - pooled: Whether to compute the pooled output.
+    /// - Returns: The hidden states and the optional pooled output.
+    /// - Throws: When an id, a length or `layersSkipped` is out of range.
+    func encodeHiddenStates(tokenIDs: [[Int]], layersSkipped: Int, pooled: Bool) throws -> TextEncoderHiddenStates
+}

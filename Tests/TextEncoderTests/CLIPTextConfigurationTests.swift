@@ -15,7 +15,7 @@ struct CLIPTextConfigurationTests {
         #expect(sd15 == CLIPTextConfiguration(
             vocabularySize: 1000, hiddenSize: 32, intermediateSize: 64, layerCount: 3, attentionHeadCount: 4,
             maximumPositions: 77, hiddenActivation: .quickGELU, layerNormEpsilon: 1e-5, projectionDimension: 32,
-            architectures: ["CLIPTextModel"]))
+            architectures: ["CLIPTextModel"], eosTokenID: 999))
         let sd21 = try CLIPTextConfiguration(
             contentsOf: TextEncoderFixtures.folder(TextEncoderFixtures.sd21).appendingPathComponent("config.json"))
         #expect(sd21.hiddenActivation == .gelu)

@@ -24,6 +24,9 @@ Writes `sdxl/` references:
 - `text_encoder_cases.safetensors`: token ids from the real tokenizers for a few prompts (`ids1`, `ids2`),
   then for encoder 1 `hidden1_m2` (= `hidden_states[-2]`) and for encoder 2 `hidden2_m2`, `hidden2_m3`
   (`hidden_states[-3]`, clip skip 1) and `pooled2` (`text_embeds`).
+- `runs/`: `StableDiffusionXLPipeline` / `StableDiffusionXLImg2ImgPipeline` runs on the folder (see `run_cases`):
+  `cases.json` (every parameter, `negative_prompt` null meaning none given), `latents.safetensors`
+  (`<case>/latents`, `<case>/initial_latents`), `<case>.png` / `<case>-<i>.png`, `init-64.png`.
 """
 import json
 import pathlib
@@ -213,5 +216,103 @@ def generate(root: pathlib.Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     record_unet(pipe, out / "unet_cases.safetensors")
     record_text_encoders(pipe, out / "text_encoder_cases.safetensors")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # reductions in one order, whatever the machine
+    try:
+        write_runs(root, pipe)
+    finally:
+        torch.set_num_threads(threads)
     print(f"  sdxl-tiny: {sum(p.stat().st_size for p in folder.rglob('*') if p.is_file() and not p.is_symlink())} "
           "bytes of new files")
+
+
+# ---------------------------------------------------------------------------------------------
+# End-to-end runs: `sdxl/runs/` (its own folder: pipeline_runs.py clears `pipeline_runs/`)
+# ---------------------------------------------------------------------------------------------
+
+PROMPT = "a photo of an astronaut riding a horse on mars"
+NEGATIVE = "blurry, low quality, watermark"
+STEPS = 5
+LATENT_SEED = 4242
+STEP_SEED = 7
+SEED = 1234
+
+
+def run_cases():
+    """Every scheduler from fixed non-square latents (64×48) with a negative prompt; seeded runs at the
+    default size (64², from the UNet's sample_size) with no negative prompt (the zeros rule), an explicit
+    empty one (encoded), two images, clip skip, no guidance; img2img at SDXL's default strength and another."""
+    from .pipeline_runs import SCHEDULERS
+    cases = [dict(name=f"txt2img-sdxl-{name}", kind="txt2img", scheduler=name, seed=STEP_SEED, fixed_latents=True,
+                  negative=NEGATIVE, width=64, height=48, guidance=5.0) for name in SCHEDULERS]
+    cases += [
+        dict(name="seeded-sdxl-default", kind="txt2img", scheduler=None, seed=SEED, negative=None),
+        dict(name="seeded-sdxl-empty-negative", kind="txt2img", scheduler=None, seed=SEED, negative=""),
+        dict(name="seeded-sdxl-euler-a-2images", kind="txt2img", scheduler="euler-a", seed=SEED + 1,
+             negative=NEGATIVE, images=2, guidance=7.0, width=48, height=64),
+        dict(name="seeded-sdxl-clipskip1", kind="txt2img", scheduler="euler-a", seed=SEED, negative=NEGATIVE,
+             clip_skip=1),
+        dict(name="seeded-sdxl-unguided", kind="txt2img", scheduler=None, seed=SEED + 2, negative=None, guidance=1.0),
+        dict(name="img2img-sdxl-default", kind="img2img", scheduler=None, seed=SEED, negative=None),
+        dict(name="img2img-sdxl-euler-a", kind="img2img", scheduler="euler-a", seed=SEED, negative=NEGATIVE,
+             strength=0.6, steps=6),
+    ]
+    return cases
+
+
+def write_runs(root: pathlib.Path, pipe) -> None:
+    import numpy as np
+    from PIL import Image
+    from diffusers import StableDiffusionXLImg2ImgPipeline
+    from .pipeline_runs import init_image, scheduler_for
+
+    out = root / "sdxl" / "runs"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    default = pipe.scheduler
+    img2img = StableDiffusionXLImg2ImgPipeline(**pipe.components)
+    img2img.set_progress_bar_config(disable=True)
+    init_name = "init-64.png"
+    init_image(64).save(out / init_name)
+    init = Image.open(out / init_name).convert("RGB")
+    manifest = {"prompt": PROMPT, "steps": STEPS, "cases": []}
+    tensors = {}
+    for case in run_cases():
+        images = case.get("images", 1)
+        kwargs = dict(prompt=PROMPT, negative_prompt=case["negative"], num_inference_steps=case.get("steps", STEPS),
+                      num_images_per_prompt=images, clip_skip=case.get("clip_skip"))
+        if "guidance" in case:
+            kwargs["guidance_scale"] = case["guidance"]
+        target = img2img if case["kind"] == "img2img" else pipe
+        target.scheduler = scheduler_for(default, case["scheduler"])
+        if case["kind"] == "img2img":
+            kwargs["image"] = init
+            if "strength" in case:
+                kwargs["strength"] = case["strength"]
+        else:
+            if "width" in case:
+                kwargs.update(width=case["width"], height=case["height"])
+            if case.get("fixed_latents"):
+                shape = (images, 4, case["height"] // 8, case["width"] // 8)
+                latents = torch.randn(shape, generator=seeded(LATENT_SEED), dtype=torch.float32)
+                tensors[f"{case['name']}/initial_latents"] = latents.clone()
+                kwargs["latents"] = latents
+        results = []
+        for output_type in ("latent", "pil"):
+            with torch.no_grad():
+                results.append(target(**kwargs, generator=seeded(case["seed"]), output_type=output_type).images)
+        latents, pictures = results
+        tensors[f"{case['name']}/latents"] = latents.detach().to(torch.float32).contiguous()
+        files = [f"{case['name']}.png"] if len(pictures) == 1 else [f"{case['name']}-{i}.png" for i in range(len(pictures))]
+        for picture, file in zip(pictures, files):
+            picture.save(out / file)
+        manifest["cases"].append(dict(
+            name=case["name"], kind=case["kind"], scheduler=case["scheduler"], seed=case["seed"],
+            negative_prompt=case["negative"], guidance=case.get("guidance"), images=images,
+            clip_skip=case.get("clip_skip"), steps=case.get("steps"), strength=case.get("strength"),
+            init_image=init_name if case["kind"] == "img2img" else None, image_files=files,
+            fixed_latents=case.get("fixed_latents", False), width=pictures[0].width, height=pictures[0].height))
+        print(f"   {case['name']}: latents |max| {latents.abs().max():.3f}", flush=True)
+    save_file(tensors, str(out / "latents.safetensors"), metadata={"format": "pt"})
+    (out / "cases.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -160,6 +160,42 @@ def build_folder(folder: pathlib.Path, sd15: pathlib.Path) -> None:
     (folder / "model_index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
 
+SDXL_TURBO_SCHEDULER = {  # stabilityai/sdxl-turbo/scheduler/scheduler_config.json, as published
+    "_class_name": "EulerAncestralDiscreteScheduler",
+    "_diffusers_version": "0.24.0.dev0",
+    "beta_end": 0.012,
+    "beta_schedule": "scaled_linear",
+    "beta_start": 0.00085,
+    "clip_sample": False,
+    "interpolation_type": "linear",
+    "num_train_timesteps": 1000,
+    "prediction_type": "epsilon",
+    "sample_max_value": 1.0,
+    "set_alpha_to_one": False,
+    "skip_prk_steps": True,
+    "steps_offset": 1,
+    "timestep_spacing": "trailing",
+    "trained_betas": None,
+    "use_karras_sigmas": False,
+}
+
+
+def build_turbo_folder(out: pathlib.Path) -> pathlib.Path:
+    """`sdxlturbo-tiny/`: SDXL-Turbo's published layout (the SDXL architecture, Euler ancestral with trailing
+    timesteps) on sdxl-tiny's weights, which its component folders link to."""
+    folder = out / "sdxlturbo-tiny"
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "scheduler").mkdir(parents=True)
+    for component in ("text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "unet", "vae"):
+        link(folder / component, f"../sdxl-tiny/{component}")
+    index = json.loads((out / "sdxl-tiny" / "model_index.json").read_text())
+    index["scheduler"] = ["diffusers", "EulerAncestralDiscreteScheduler"]
+    (folder / "model_index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    (folder / "scheduler" / "scheduler_config.json").write_text(json.dumps(SDXL_TURBO_SCHEDULER, indent=2) + "\n")
+    return folder
+
+
 def load_pipeline(folder: pathlib.Path) -> StableDiffusionXLPipeline:
     """The folder as diffusers loads it, in float32 (fp16 files widened: what the Swift side computes with).
     The fp16-only components are loaded with their variant (diffusers' pipeline loader wants one variant for
@@ -211,6 +247,7 @@ def record_text_encoders(pipe, path: pathlib.Path) -> None:
 def generate(root: pathlib.Path) -> None:
     folder = root / "pipeline" / "sdxl-tiny"
     build_folder(folder, root / "pipeline" / "sd15-tiny")
+    turbo = build_turbo_folder(root / "pipeline")
     pipe = load_pipeline(folder)
     out = root / "sdxl"
     out.mkdir(parents=True, exist_ok=True)
@@ -219,7 +256,7 @@ def generate(root: pathlib.Path) -> None:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # reductions in one order, whatever the machine
     try:
-        write_runs(root, pipe)
+        write_runs(root, {"sdxl-tiny": pipe, "sdxlturbo-tiny": load_pipeline(turbo)})
     finally:
         torch.set_num_threads(threads)
     print(f"  sdxl-tiny: {sum(p.stat().st_size for p in folder.rglob('*') if p.is_file() and not p.is_symlink())} "
@@ -257,10 +294,21 @@ def run_cases():
         dict(name="img2img-sdxl-euler-a", kind="img2img", scheduler="euler-a", seed=SEED, negative=NEGATIVE,
              strength=0.6, steps=6),
     ]
+    for case in cases:
+        case["model"] = "sdxl-tiny"
+    # SDXL-Turbo as published: its own scheduler (Euler ancestral, trailing timesteps), 1–4 steps, no guidance.
+    cases += [
+        dict(model="sdxlturbo-tiny", name="turbo-sdxl-1step", kind="txt2img", scheduler=None, seed=SEED, negative=None,
+             guidance=0.0, steps=1),
+        dict(model="sdxlturbo-tiny", name="turbo-sdxl-4steps", kind="txt2img", scheduler=None, seed=SEED + 3,
+             negative=None, guidance=0.0, steps=4),
+        dict(model="sdxlturbo-tiny", name="turbo-sdxl-img2img", kind="img2img", scheduler=None, seed=SEED,
+             negative=None, guidance=0.0, steps=2, strength=0.5),
+    ]
     return cases
 
 
-def write_runs(root: pathlib.Path, pipe) -> None:
+def write_runs(root: pathlib.Path, pipes: dict) -> None:
     import numpy as np
     from PIL import Image
     from diffusers import StableDiffusionXLImg2ImgPipeline
@@ -270,15 +318,17 @@ def write_runs(root: pathlib.Path, pipe) -> None:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    default = pipe.scheduler
-    img2img = StableDiffusionXLImg2ImgPipeline(**pipe.components)
-    img2img.set_progress_bar_config(disable=True)
+    defaults = {name: pipe.scheduler for name, pipe in pipes.items()}
+    img2imgs = {name: StableDiffusionXLImg2ImgPipeline(**pipe.components) for name, pipe in pipes.items()}
+    for img2img in img2imgs.values():
+        img2img.set_progress_bar_config(disable=True)
     init_name = "init-64.png"
     init_image(64).save(out / init_name)
     init = Image.open(out / init_name).convert("RGB")
     manifest = {"prompt": PROMPT, "steps": STEPS, "cases": []}
     tensors = {}
     for case in run_cases():
+        pipe, img2img, default = pipes[case["model"]], img2imgs[case["model"]], defaults[case["model"]]
         images = case.get("images", 1)
         kwargs = dict(prompt=PROMPT, negative_prompt=case["negative"], num_inference_steps=case.get("steps", STEPS),
                       num_images_per_prompt=images, clip_skip=case.get("clip_skip"))
@@ -308,7 +358,7 @@ def write_runs(root: pathlib.Path, pipe) -> None:
         for picture, file in zip(pictures, files):
             picture.save(out / file)
         manifest["cases"].append(dict(
-            name=case["name"], kind=case["kind"], scheduler=case["scheduler"], seed=case["seed"],
+            model=case["model"], name=case["name"], kind=case["kind"], scheduler=case["scheduler"], seed=case["seed"],
             negative_prompt=case["negative"], guidance=case.get("guidance"), images=images,
             clip_skip=case.get("clip_skip"), steps=case.get("steps"), strength=case.get("strength"),
             init_image=init_name if case["kind"] == "img2img" else None, image_files=files,

@@ -215,9 +215,19 @@ struct GenerationBehaviorTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: folder.path) }
         #expect(error?.description.contains("model_index.json") == true)
+        try Data(#"{"_class_name": "StableDiffusion3Pipeline"}"#.utf8).write(to: folder.appendingPathComponent("model_index.json"))
+        let sd3 = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: folder.path) }
+        #expect(sd3?.description.contains("StableDiffusion3Pipeline") == true)
+        // An SDXL folder needs both tokenizers and both text encoders.
         try Data(#"{"_class_name": "StableDiffusionXLPipeline"}"#.utf8).write(to: folder.appendingPathComponent("model_index.json"))
-        let xl = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: folder.path) }
-        #expect(xl?.description.contains("StableDiffusionXLPipeline") == true)
+        #expect(throws: PipelineError.fileNotFound(path: folder.appendingPathComponent("tokenizer").path, what: "tokenizer/ folder")) {
+            try StableDiffusionPipeline(contentsOf: folder.path)
+        }
+        // The refiner (no first text encoder, aesthetic-score conditioning) is refused by name.
+        try Data(#"{"_class_name": "StableDiffusionXLImg2ImgPipeline", "requires_aesthetics_score": true, "text_encoder": [null, null]}"#.utf8)
+            .write(to: folder.appendingPathComponent("model_index.json"))
+        let refiner = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: folder.path) }
+        #expect(refiner?.description.contains("refiner") == true)
         let pickle = folder.appendingPathComponent("model.ckpt")
         try Data([0x80, 0x02, 0x7D, 0x71]).write(to: pickle)
         let refused = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: pickle.path) }

@@ -24,10 +24,11 @@ struct SDXLUNetParityTests {
         #expect(model.configuration.downBlockTypes == [.resnet, .crossAttention, .crossAttention])
         let file = try Fixtures.safetensors("sdxl/unet_cases.safetensors")
         let latents = try file.tensor(named: "latents_\(caseIndex)")
+        let conditioning = DenoiserConditioning(context: try file.tensor(named: "text_\(caseIndex)"),
+                                                pooledTextEmbedding: try file.tensor(named: "pooled_\(caseIndex)"),
+                                                timeIDs: try file.tensor(named: "time_ids_\(caseIndex)"))
         let output = try model.predictNoise(latents: latents, timestep: Double(try file.tensor(named: "timesteps")[caseIndex]),
-                                            textEmbeddings: try file.tensor(named: "text_\(caseIndex)"),
-                                            pooledTextEmbedding: try file.tensor(named: "pooled_\(caseIndex)"),
-                                            timeIDs: try file.tensor(named: "time_ids_\(caseIndex)"))
+                                            conditioning: conditioning)
         let comparison = Comparison(output, try file.tensor(named: "output_\(caseIndex)"))
         #expect(comparison.shapesMatch && comparison.maxAbsoluteError <= UNetParityTests.tolerance,
                 "case \(caseIndex) \(latents.shape): \(comparison)")
@@ -47,19 +48,21 @@ struct SDXLUNetParityTests {
             } catch { return "\(error)" }
         }
         #expect(parameter { try model.predictNoise(latents: latents, timestep: 1, textEmbeddings: text) } == "pooledTextEmbedding")
-        #expect(parameter { try model.predictNoise(latents: latents, timestep: 1, textEmbeddings: text,
-                                                   pooledTextEmbedding: pooled, timeIDs: nil) } == "timeIDs")
+        func predict(_ pooled: Tensor?, _ ids: Tensor?) throws -> Tensor {
+            try model.predictNoise(latents: latents, timestep: 1,
+                                   conditioning: DenoiserConditioning(context: text, pooledTextEmbedding: pooled, timeIDs: ids))
+        }
+        #expect(parameter { try predict(pooled, nil) } == "timeIDs")
         // Five ids (the refiner's layout) do not fit a model built for six.
         let fiveIDs = try ids.slice(axis: 1, 0..<5)
-        #expect(parameter { try model.predictNoise(latents: latents, timestep: 1, textEmbeddings: text,
-                                                   pooledTextEmbedding: pooled, timeIDs: fiveIDs) } == "timeIDs")
+        #expect(parameter { try predict(pooled, fiveIDs) } == "timeIDs")
         let narrowPooled = try pooled.slice(axis: 1, 0..<15)
-        #expect(parameter { try model.predictNoise(latents: latents, timestep: 1, textEmbeddings: text,
-                                                   pooledTextEmbedding: narrowPooled, timeIDs: ids) } == "pooledTextEmbedding")
+        #expect(parameter { try predict(narrowPooled, ids) } == "pooledTextEmbedding")
         let sd1 = try UNet2DConditionModel(folder: Fixtures.path("unet/sd1_tiny"))
         let sd1File = try Fixtures.safetensors("unet/sd1_cases.safetensors")
+        let sd1Conditioning = DenoiserConditioning(context: try sd1File.tensor(named: "text_0"),
+                                                   pooledTextEmbedding: pooled, timeIDs: ids)
         #expect(parameter { try sd1.predictNoise(latents: try sd1File.tensor(named: "latents_0"), timestep: 1,
-                                                 textEmbeddings: try sd1File.tensor(named: "text_0"),
-                                                 pooledTextEmbedding: pooled, timeIDs: ids) } == "pooledTextEmbedding")
+                                                 conditioning: sd1Conditioning) } == "pooledTextEmbedding/timeIDs")
     }
 }

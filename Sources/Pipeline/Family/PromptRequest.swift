@@ -16,6 +16,8 @@ public struct PromptRequest: Sendable {
     public var height: Int
     /// Steps the session will run, for per-step prompt schedules.
     public var steps: Int
+    /// SDXL's size and crop conditioning (ignored by SD 1.x/2.x).
+    public var microConditioning: SDXLMicroConditioning
 
     /// A request.
     ///
@@ -27,7 +29,9 @@ public struct PromptRequest: Sendable {
     ///   - width: Output width in pixels.
     ///   - height: Output height in pixels.
     ///   - steps: Steps the session will run.
-    public init(prompt: String, negativePrompt: String?, guided: Bool, clipSkip: Int?, width: Int, height: Int, steps: Int) {
+    ///   - microConditioning: SDXL's size and crop conditioning.
+    public init(prompt: String, negativePrompt: String?, guided: Bool, clipSkip: Int?, width: Int, height: Int, steps: Int,
+                microConditioning: SDXLMicroConditioning = SDXLMicroConditioning()) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.guided = guided
@@ -35,5 +39,6 @@ public struct PromptRequest: Sendable {
         self.width = width
         self.height = height
         self.steps = steps
+        self.microConditioning = microConditioning
     }
 }

@@ -51,6 +51,9 @@ public struct GenerationParameters: Sendable {
     /// blurred by this many pixels (AUTOMATIC1111's "Mask blur"; 0 = hard edge). Not something
     /// diffusers does; nil (the default) pastes nothing back, as diffusers.
     public var maskBlur: Int?
+    /// SDXL's micro-conditioning: original size, crop top-left and target size (diffusers' `original_size`,
+    /// `crops_coords_top_left`, `target_size`); by default the output size and no crop. Ignored by SD 1.x/2.x.
+    public var microConditioning = SDXLMicroConditioning()
 
     /// Parameters with diffusers' defaults.
     public init() {}

@@ -6,11 +6,13 @@ import VAE
 
 /// The parts of a diffusers model folder the pipeline reads.
 enum DiffusersFolder {
-    /// The pipelines this SDK runs (`model_index.json`'s `_class_name`).
+    /// The SD 1.x/2.x pipelines this SDK runs (`model_index.json`'s `_class_name`).
     static let supportedPipelines: Set<String> = [
         "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline", "StableDiffusionPipelineSafe",
         "StableDiffusionInpaintPipeline",
     ]
+    /// The SDXL pipelines this SDK runs (base and Turbo layouts).
+    static let supportedXLPipelines: Set<String> = ["StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline"]
 
     /// The three neural components.
     struct Components {
@@ -19,8 +21,19 @@ enum DiffusersFolder {
         var vae: AutoencoderKL
     }
 
-    /// Reads `model_index.json` and refuses pipelines of other architectures (SDXL, SD3, …).
-    static func checkModelIndex(_ folder: URL) throws(PipelineError) {
+    /// What `model_index.json` says about the model.
+    struct ModelIndex {
+        /// `_class_name`.
+        var className: String
+        /// Whether it is an SDXL pipeline (two text encoders, text-time conditioning).
+        var isXL: Bool
+        /// `force_zeros_for_empty_prompt` (SDXL pipelines; diffusers' default is true).
+        var forceZerosForEmptyPrompt: Bool
+    }
+
+    /// Reads `model_index.json`, refuses pipelines of other architectures (SD3, Flux, the SDXL refiner, …)
+    /// and checks that the component folders the architecture needs exist.
+    static func checkModelIndex(_ folder: URL) throws(PipelineError) -> ModelIndex {
         let index = folder.appendingPathComponent("model_index.json")
         guard let data = FileManager.default.contents(atPath: index.path) else {
             throw .fileNotFound(path: index.path, what: "model_index.json (is this a diffusers model folder?)")
@@ -31,16 +44,31 @@ enum DiffusersFolder {
         guard let className = object["_class_name"] as? String else {
             throw .invalidModel(path: index.path, reason: "missing string key \"_class_name\"")
         }
-        guard supportedPipelines.contains(className) else {
-            throw .invalidModel(path: index.path, reason: "\"_class_name\" is \"\(className)\"; supported: \(supportedPipelines.sorted().joined(separator: ", "))")
+        let isXL = supportedXLPipelines.contains(className)
+        guard isXL || supportedPipelines.contains(className) else {
+            let supported = supportedPipelines.union(supportedXLPipelines).sorted().joined(separator: ", ")
+            throw .invalidModel(path: index.path, reason: "\"_class_name\" is \"\(className)\"; supported: \(supported)")
         }
-        for component in ["tokenizer", "text_encoder", "unet", "vae", "scheduler"] {
+        if isXL, object["requires_aesthetics_score"] as? Bool == true || object["text_encoder"].map(isNullComponent) == true {
+            throw .invalidModel(path: index.path, reason: "an SDXL refiner (requires_aesthetics_score, no text_encoder) is not supported yet; load an SDXL base or Turbo model")
+        }
+        let forceZeros = object["force_zeros_for_empty_prompt"] as? Bool ?? true
+        let components = isXL ? ["tokenizer", "tokenizer_2", "text_encoder", "text_encoder_2", "unet", "vae", "scheduler"]
+                              : ["tokenizer", "text_encoder", "unet", "vae", "scheduler"]
+        for component in components {
             var isDirectory: ObjCBool = false
             let path = folder.appendingPathComponent(component).path
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw .fileNotFound(path: path, what: "\(component)/ folder")
             }
         }
+        return ModelIndex(className: className, isXL: isXL, forceZerosForEmptyPrompt: forceZeros)
+    }
+
+    /// A `[null, null]` component entry (a component the pipeline does not have).
+    private static func isNullComponent(_ value: Any) -> Bool {
+        guard let pair = value as? [Any] else { return value is NSNull }
+        return pair.allSatisfy { $0 is NSNull }
     }
 
     /// `scheduler/scheduler_config.json`.

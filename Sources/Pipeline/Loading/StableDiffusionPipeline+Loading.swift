@@ -32,7 +32,11 @@ extension StableDiffusionPipeline {
     }
 
     private init(diffusersFolder folder: URL, options: LoadOptions, start: DispatchTime) throws(PipelineError) {
-        try DiffusersFolder.checkModelIndex(folder)
+        let index = try DiffusersFolder.checkModelIndex(folder)
+        if index.isXL {
+            try self.init(xlFolder: folder, index: index, options: options, start: start)
+            return
+        }
         let tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer(folder: folder.appendingPathComponent("tokenizer")) }
         let components = try DiffusersFolder.loadComponents(
             unetFolder: folder.appendingPathComponent("unet"), vaeFolder: folder.appendingPathComponent("vae"),

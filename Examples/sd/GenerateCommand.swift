@@ -8,7 +8,8 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate images from a prompt.",
         discussion: """
-            --model takes a diffusers folder or a single-file .safetensors checkpoint (SD 1.x / 2.x). \
+            --model takes a diffusers folder (SD 1.x / 2.x / SDXL, detected from model_index.json) or a single-file \
+            .safetensors checkpoint (SD 1.x / 2.x). \
             With --num-images K > 1, images are written as NAME-1.png … NAME-K.png. \
             The PNG carries the parameters in AUTOMATIC1111's format (a "parameters" text chunk).
             """)
@@ -23,7 +24,7 @@ struct GenerateCommand: ParsableCommand {
     var negativePrompt: String?
     @Option(name: .long, help: "Inference steps.")
     var steps: Int = 20
-    @Option(name: .long, help: "Classifier-free guidance scale (≤ 1 turns guidance off; default: the model family's, 7.5 for SD 1.x/2.x).")
+    @Option(name: .long, help: "Classifier-free guidance scale (≤ 1 turns guidance off; default: the model family's, 7.5 for SD 1.x/2.x, 5.0 for SDXL).")
     var guidanceScale: Float?
     @Option(name: .long, help: "Sampler: ddim, pndm, euler, euler-a, lms, heun, dpm++2m, dpm++2m-karras, ddpm, unipc, lcm (default: the model's own).")
     var scheduler: String?
@@ -41,7 +42,7 @@ struct GenerateCommand: ParsableCommand {
     var clipSkip: Int?
     @Option(name: .long, help: "Image-to-image: the PNG to start from (its size sets the output size).")
     var initImage: String?
-    @Option(name: .long, help: "Image-to-image / inpainting strength, 0…1 (default: the model family's, 0.8 for SD 1.x/2.x image-to-image, 1.0 for inpainting).")
+    @Option(name: .long, help: "Image-to-image / inpainting strength, 0…1 (default: the model family's, 0.8 for SD 1.x/2.x image-to-image, 0.3 for SDXL, 1.0 for inpainting).")
     var strength: Double?
     @Option(name: .long, help: "Inpainting: a PNG the init image's size, white = repaint, black = keep (gray, RGB or with alpha; binarized at 50 %).")
     var maskImage: String?
@@ -57,6 +58,12 @@ struct GenerateCommand: ParsableCommand {
     var statsJson: String?
     @Option(name: .long, help: "Compute threads (default: all cores).")
     var threads: Int?
+    @Option(name: .long, help: "SDXL: the original-size conditioning W,H (default: the output size).")
+    var originalSize: String?
+    @Option(name: .long, help: "SDXL: the crop conditioning X,Y (left, top; default 0,0).")
+    var cropTopLeft: String?
+    @Option(name: .long, help: "SDXL: the target-size conditioning W,H (default: the output size).")
+    var targetSize: String?
     @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
     var vaeTiling = false
 
@@ -65,6 +72,26 @@ struct GenerateCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if maskImage != nil, initImage == nil { throw ValidationError("--mask-image needs --init-image: \(PipelineError.maskWithoutInitImage)") }
         if maskBlur != nil, maskImage == nil { throw ValidationError("--mask-blur needs --mask-image (it pastes the original back outside the mask)") }
+        _ = try microConditioning()
+    }
+
+    /// `--original-size`, `--crop-top-left`, `--target-size` as SDXL's micro-conditioning.
+    func microConditioning() throws -> SDXLMicroConditioning {
+        func pair(_ text: String?, _ flag: String, positive: Bool) throws -> (Int, Int)? {
+            guard let text else { return nil }
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let first = parts[0], let second = parts[1],
+                  positive ? (first > 0 && second > 0) : (first >= 0 && second >= 0) else {
+                throw ValidationError("--\(flag) must be two \(positive ? "positive" : "non-negative") integers separated by a comma, got '\(text)'")
+            }
+            return (first, second)
+        }
+        var micro = SDXLMicroConditioning()
+        if let (width, height) = try pair(originalSize, "original-size", positive: true) { micro.originalSize = PixelSize(width: width, height: height) }
+        if let (x, y) = try pair(cropTopLeft, "crop-top-left", positive: false) { micro.cropTopLeft = PixelPoint(x: x, y: y) }
+        if let (width, height) = try pair(targetSize, "target-size", positive: true) { micro.targetSize = PixelSize(width: width, height: height) }
+        return micro
     }
 
     func run() throws {
@@ -87,6 +114,7 @@ struct GenerateCommand: ParsableCommand {
         parameters.numberOfImages = numImages
         parameters.clipSkip = clipSkip
         parameters.strength = strength
+        parameters.microConditioning = try microConditioning()
         if let scheduler { parameters.scheduler = try pipeline.scheduler(named: scheduler) }
         parameters.initImage = initImage
         parameters.mask = mask

@@ -28,6 +28,11 @@ struct SDXLRunCase: Codable, Sendable, CustomStringConvertible {
     var width: Int
     var height: Int
     var imageFiles: [String]
+    /// diffusers' `original_size` / `target_size` as (height, width) and `crops_coords_top_left` as
+    /// (top, left), when the case sets them.
+    var originalSize: [Int]?
+    var cropsCoordsTopLeft: [Int]?
+    var targetSize: [Int]?
 
     var description: String { name }
 
@@ -35,6 +40,7 @@ struct SDXLRunCase: Codable, Sendable, CustomStringConvertible {
         case model, name, kind, scheduler, seed, guidance, images, steps, strength, width, height
         case negativePrompt = "negative_prompt", clipSkip = "clip_skip", initImage = "init_image"
         case fixedLatents = "fixed_latents", imageFiles = "image_files"
+        case originalSize = "original_size", cropsCoordsTopLeft = "crops_coords_top_left", targetSize = "target_size"
     }
 }
 
@@ -82,6 +88,9 @@ enum SDXLRunFixtures {
             parameters.width = run.width
             parameters.height = run.height
         }
+        if let size = run.originalSize { parameters.microConditioning.originalSize = PixelSize(width: size[1], height: size[0]) }
+        if let crop = run.cropsCoordsTopLeft { parameters.microConditioning.cropTopLeft = PixelPoint(x: crop[1], y: crop[0]) }
+        if let size = run.targetSize { parameters.microConditioning.targetSize = PixelSize(width: size[1], height: size[0]) }
         if let name = run.scheduler { parameters.scheduler = try pipeline.scheduler(named: name) }
         if run.fixedLatents { parameters.initialLatents = try tensor(run, "initial_latents") }
         if let image = run.initImage {
@@ -113,6 +122,7 @@ struct SDXLPipelineParityTests {
         #expect(cases.contains { $0.negativePrompt == "" })
         #expect(cases.contains { $0.kind == "img2img" && $0.strength == nil })
         #expect(Set(cases.filter { $0.model == "sdxlturbo-tiny" }.compactMap(\.steps)) == [1, 4, 2])
+        #expect(cases.contains { $0.originalSize != nil && $0.cropsCoordsTopLeft != nil && $0.targetSize != nil })
     }
 
     /// No negative prompt (zeros) and an explicit "" (encoded) must give different pictures, each matching

@@ -290,6 +290,9 @@ def run_cases():
         dict(name="seeded-sdxl-clipskip1", kind="txt2img", scheduler="euler-a", seed=SEED, negative=NEGATIVE,
              clip_skip=1),
         dict(name="seeded-sdxl-unguided", kind="txt2img", scheduler=None, seed=SEED + 2, negative=None, guidance=1.0),
+        # diffusers takes sizes as (height, width) and the crop as (top, left): unequal values pin the order.
+        dict(name="seeded-sdxl-microconditioning", kind="txt2img", scheduler=None, seed=SEED, negative=NEGATIVE,
+             original_size=(768, 1024), crops_coords_top_left=(16, 40), target_size=(48, 64), width=64, height=48),
         dict(name="img2img-sdxl-default", kind="img2img", scheduler=None, seed=SEED, negative=None),
         dict(name="img2img-sdxl-euler-a", kind="img2img", scheduler="euler-a", seed=SEED, negative=NEGATIVE,
              strength=0.6, steps=6),
@@ -343,6 +346,9 @@ def write_runs(root: pathlib.Path, pipes: dict) -> None:
         else:
             if "width" in case:
                 kwargs.update(width=case["width"], height=case["height"])
+            for key in ("original_size", "crops_coords_top_left", "target_size"):
+                if key in case:
+                    kwargs[key] = case[key]
             if case.get("fixed_latents"):
                 shape = (images, 4, case["height"] // 8, case["width"] // 8)
                 latents = torch.randn(shape, generator=seeded(LATENT_SEED), dtype=torch.float32)
@@ -362,7 +368,9 @@ def write_runs(root: pathlib.Path, pipes: dict) -> None:
             negative_prompt=case["negative"], guidance=case.get("guidance"), images=images,
             clip_skip=case.get("clip_skip"), steps=case.get("steps"), strength=case.get("strength"),
             init_image=init_name if case["kind"] == "img2img" else None, image_files=files,
-            fixed_latents=case.get("fixed_latents", False), width=pictures[0].width, height=pictures[0].height))
+            fixed_latents=case.get("fixed_latents", False), width=pictures[0].width, height=pictures[0].height,
+            original_size=case.get("original_size"), crops_coords_top_left=case.get("crops_coords_top_left"),
+            target_size=case.get("target_size")))
         print(f"   {case['name']}: latents |max| {latents.abs().max():.3f}", flush=True)
     save_file(tensors, str(out / "latents.safetensors"), metadata={"format": "pt"})
     (out / "cases.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -155,3 +155,83 @@ struct SDXLPipelineParityTests {
         }
     }
 }
+
+/// Loading behaviour of SDXL folders that the diffusers runs do not cover.
+@Suite("SDXL folders: model_index options and load-time checks")
+struct SDXLLoadingTests {
+    /// A scratch copy of `pipeline/sdxl-tiny` whose component folders link to the fixture's, with
+    /// `edit` applied to the copy's files.
+    static func scratchFolder(_ edit: (URL) throws -> Void) throws -> URL {
+        let source = URL(fileURLWithPath: Fixtures.path("pipeline/sdxl-tiny"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sdxl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for component in ["scheduler", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "unet", "vae"] {
+            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(component),
+                                                       withDestinationURL: source.appendingPathComponent(component).resolvingSymlinksInPath())
+        }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("model_index.json"),
+                                         to: folder.appendingPathComponent("model_index.json"))
+        try edit(folder)
+        return folder
+    }
+
+    static func editJSON(_ url: URL, _ change: (inout [String: Any]) -> Void) throws {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        change(&object)
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+    }
+
+    @Test("The family, its defaults and the default size come from the folder")
+    func familyAndDefaults() throws {
+        let pipeline = try SDXLRunFixtures.sdxl.get()
+        #expect(pipeline.family == .stableDiffusionXL)
+        #expect(pipeline.family.defaultGuidanceScale == 5.0 && pipeline.family.defaultStrength == 0.3)
+        #expect(pipeline.defaultImageSize == 64)  // sample_size 8 × the VAE's factor 8
+        #expect(pipeline.conditioner.textEncoders.count == 2)
+        #expect((pipeline.conditioner as? SDXLPromptConditioner)?.forceZerosForEmptyPrompt == true)
+    }
+
+    /// With `force_zeros_for_empty_prompt: false`, no negative prompt is encoded as "": the result is then
+    /// exactly the explicit-empty-negative run's.
+    @Test("force_zeros_for_empty_prompt false encodes a missing negative prompt as \"\"")
+    func forceZerosOff() throws {
+        let folder = try Self.scratchFolder { folder in
+            try Self.editJSON(folder.appendingPathComponent("model_index.json")) { $0["force_zeros_for_empty_prompt"] = false }
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pipeline = try StableDiffusionPipeline(contentsOf: folder.path)
+        let manifest = try SDXLRunFixtures.manifest.get()
+        let run = try #require(manifest.cases.first { $0.name == "seeded-sdxl-default" })
+        var parameters = try SDXLRunFixtures.parameters(for: run, on: pipeline)
+        parameters.steps = 2
+        let missing = try pipeline.generate(prompt: manifest.prompt, parameters: parameters)
+        parameters.negativePrompt = ""
+        let empty = try pipeline.generate(prompt: manifest.prompt, parameters: parameters)
+        #expect(missing.latents.scalars == empty.latents.scalars)
+        let zeros = try SDXLRunFixtures.sdxl.get().generate(prompt: manifest.prompt, parameters: {
+            var p = parameters
+            p.negativePrompt = nil
+            return p
+        }())
+        #expect(zeros.latents.scalars != missing.latents.scalars)
+    }
+
+    @Test("A second text encoder without the projection head is a load error")
+    func secondEncoderNeedsProjection() throws {
+        let folder = try Self.scratchFolder { folder in
+            let encoder = folder.appendingPathComponent("text_encoder_2")
+            try FileManager.default.removeItem(at: encoder)
+            try FileManager.default.createDirectory(at: encoder, withIntermediateDirectories: true)
+            let source = URL(fileURLWithPath: Fixtures.path("pipeline/sdxl-tiny/text_encoder_2"))
+            try FileManager.default.createSymbolicLink(at: encoder.appendingPathComponent("model.fp16.safetensors"),
+                                                       withDestinationURL: source.appendingPathComponent("model.fp16.safetensors"))
+            try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"),
+                                             to: encoder.appendingPathComponent("config.json"))
+            try Self.editJSON(encoder.appendingPathComponent("config.json")) { $0["architectures"] = ["CLIPTextModel"] }
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let error = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: folder.path) }
+        // The strict loader finds the head's tensor unused, naming it.
+        #expect(error?.description.contains("text_projection.weight") == true, "\(String(describing: error))")
+    }
+}

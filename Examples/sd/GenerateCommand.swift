@@ -8,7 +8,7 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate images from a prompt.",
         discussion: """
-            --model takes a diffusers folder (SD 1.x / 2.x / SDXL, detected from model_index.json) or a single-file \
+            --model takes a diffusers folder (SD 1.x / 2.x / SDXL base, Turbo or refiner, detected from model_index.json) or a single-file \
             .safetensors checkpoint (SD 1.x / 2.x). \
             With --num-images K > 1, images are written as NAME-1.png … NAME-K.png. \
             The PNG carries the parameters in AUTOMATIC1111's format (a "parameters" text chunk).
@@ -64,6 +64,10 @@ struct GenerateCommand: ParsableCommand {
     var cropTopLeft: String?
     @Option(name: .long, help: "SDXL: the target-size conditioning W,H (default: the output size).")
     var targetSize: String?
+    @Option(name: .long, help: "SDXL refiner: the aesthetic-score conditioning of the prompt (default 6.0).")
+    var aestheticScore: Double?
+    @Option(name: .long, help: "SDXL refiner: the aesthetic-score conditioning of the negative side (default 2.5).")
+    var negativeAestheticScore: Double?
     @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
     var vaeTiling = false
 
@@ -91,6 +95,11 @@ struct GenerateCommand: ParsableCommand {
         if let (width, height) = try pair(originalSize, "original-size", positive: true) { micro.originalSize = PixelSize(width: width, height: height) }
         if let (x, y) = try pair(cropTopLeft, "crop-top-left", positive: false) { micro.cropTopLeft = PixelPoint(x: x, y: y) }
         if let (width, height) = try pair(targetSize, "target-size", positive: true) { micro.targetSize = PixelSize(width: width, height: height) }
+        for (flag, score) in [("aesthetic-score", aestheticScore), ("negative-aesthetic-score", negativeAestheticScore)] {
+            if let score, !score.isFinite { throw ValidationError("--\(flag) must be a finite number") }
+        }
+        if let aestheticScore { micro.aestheticScore = aestheticScore }
+        if let negativeAestheticScore { micro.negativeAestheticScore = negativeAestheticScore }
         return micro
     }
 

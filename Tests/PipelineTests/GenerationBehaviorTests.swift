@@ -223,11 +223,12 @@ struct GenerationBehaviorTests {
         #expect(throws: PipelineError.fileNotFound(path: folder.appendingPathComponent("tokenizer").path, what: "tokenizer/ folder")) {
             try StableDiffusionPipeline(contentsOf: folder.path)
         }
-        // The refiner (no first text encoder, aesthetic-score conditioning) is refused by name.
+        // A refiner (no first text encoder, aesthetic-score conditioning) needs only the second pair.
         try Data(#"{"_class_name": "StableDiffusionXLImg2ImgPipeline", "requires_aesthetics_score": true, "text_encoder": [null, null]}"#.utf8)
             .write(to: folder.appendingPathComponent("model_index.json"))
-        let refiner = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: folder.path) }
-        #expect(refiner?.description.contains("refiner") == true)
+        #expect(throws: PipelineError.fileNotFound(path: folder.appendingPathComponent("tokenizer_2").path, what: "tokenizer_2/ folder")) {
+            try StableDiffusionPipeline(contentsOf: folder.path)
+        }
         let pickle = folder.appendingPathComponent("model.ckpt")
         try Data([0x80, 0x02, 0x7D, 0x71]).write(to: pickle)
         let refused = #expect(throws: PipelineError.self) { try StableDiffusionPipeline(contentsOf: pickle.path) }

@@ -33,6 +33,9 @@ struct SDXLRunCase: Codable, Sendable, CustomStringConvertible {
     var originalSize: [Int]?
     var cropsCoordsTopLeft: [Int]?
     var targetSize: [Int]?
+    /// The refiner's scores, when the case sets them.
+    var aestheticScore: Double?
+    var negativeAestheticScore: Double?
 
     var description: String { name }
 
@@ -41,6 +44,7 @@ struct SDXLRunCase: Codable, Sendable, CustomStringConvertible {
         case negativePrompt = "negative_prompt", clipSkip = "clip_skip", initImage = "init_image"
         case fixedLatents = "fixed_latents", imageFiles = "image_files"
         case originalSize = "original_size", cropsCoordsTopLeft = "crops_coords_top_left", targetSize = "target_size"
+        case aestheticScore = "aesthetic_score", negativeAestheticScore = "negative_aesthetic_score"
     }
 }
 
@@ -66,8 +70,16 @@ enum SDXLRunFixtures {
         try StableDiffusionPipeline(contentsOf: Fixtures.path("pipeline/sdxlturbo-tiny"))
     }
 
+    static let refiner = Result { () throws(PipelineError) in
+        try StableDiffusionPipeline(contentsOf: Fixtures.path("pipeline/sdxl-refiner-tiny"))
+    }
+
     static func pipeline(for run: SDXLRunCase) throws -> StableDiffusionPipeline {
-        try run.model == "sdxlturbo-tiny" ? turbo.get() : sdxl.get()
+        switch run.model {
+        case "sdxlturbo-tiny": return try turbo.get()
+        case "sdxl-refiner-tiny": return try refiner.get()
+        default: return try sdxl.get()
+        }
     }
 
     static func tensor(_ run: SDXLRunCase, _ name: String) throws -> Tensor {
@@ -91,6 +103,8 @@ enum SDXLRunFixtures {
         if let size = run.originalSize { parameters.microConditioning.originalSize = PixelSize(width: size[1], height: size[0]) }
         if let crop = run.cropsCoordsTopLeft { parameters.microConditioning.cropTopLeft = PixelPoint(x: crop[1], y: crop[0]) }
         if let size = run.targetSize { parameters.microConditioning.targetSize = PixelSize(width: size[1], height: size[0]) }
+        if let score = run.aestheticScore { parameters.microConditioning.aestheticScore = score }
+        if let score = run.negativeAestheticScore { parameters.microConditioning.negativeAestheticScore = score }
         if let name = run.scheduler { parameters.scheduler = try pipeline.scheduler(named: name) }
         if run.fixedLatents { parameters.initialLatents = try tensor(run, "initial_latents") }
         if let image = run.initImage {
@@ -104,7 +118,8 @@ enum SDXLRunFixtures {
 /// End to end against diffusers 0.42.1's SDXL pipelines on the tiny SDXL-like folder: every scheduler from
 /// fixed non-square latents, seeded runs with no negative prompt (zeros), an explicit empty one, two images,
 /// clip skip, no guidance, img2img at SDXL's default strength, and SDXL-Turbo's layout (1 and 4 steps,
-/// guidance 0, img2img).
+/// guidance 0, img2img), and the refiner as an img2img model (encoder 2 only, aesthetic-score time ids, the
+/// published refiner's `force_zeros_for_empty_prompt` false).
 ///
 /// Tolerances: those of ``PipelineParityTests`` (the same float32 summation-order argument; the runs are
 /// as long and guidance is at most 7). Measured (debug build, this machine): latents max |Δ| ≤ 1.9e-4
@@ -123,6 +138,8 @@ struct SDXLPipelineParityTests {
         #expect(cases.contains { $0.kind == "img2img" && $0.strength == nil })
         #expect(Set(cases.filter { $0.model == "sdxlturbo-tiny" }.compactMap(\.steps)) == [1, 4, 2])
         #expect(cases.contains { $0.originalSize != nil && $0.cropsCoordsTopLeft != nil && $0.targetSize != nil })
+        #expect(cases.contains { $0.model == "sdxl-refiner-tiny" && $0.aestheticScore == nil && $0.negativePrompt == nil })
+        #expect(cases.contains { $0.model == "sdxl-refiner-tiny" && $0.aestheticScore != nil })
     }
 
     /// No negative prompt (zeros) and an explicit "" (encoded) must give different pictures, each matching

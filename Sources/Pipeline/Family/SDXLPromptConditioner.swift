@@ -3,7 +3,7 @@ import TextEncoder
 import Tokenizer
 import UNet
 
-/// The text side of Stable Diffusion XL (base and Turbo): two tokenizer / encoder pairs whose penultimate
+/// The text side of Stable Diffusion XL (base, Turbo and refiner): two tokenizer / encoder pairs whose penultimate
 /// hidden states, concatenated, are the context; the second encoder's projected pooled output and the
 /// micro-conditioning time ids are the UNet's additional conditioning. As diffusers 0.42.1's
 /// `StableDiffusionXLPipeline.encode_prompt` and `_get_add_time_ids` compute them:
@@ -19,10 +19,18 @@ import UNet
 ///
 /// Both encoders read the same prompt (diffusers' `prompt_2` / `negative_prompt_2` default to the prompt).
 /// Prompts are truncated to one 77-token window, as diffusers does.
+///
+/// The refiner (``init(refinerTokenizer:textEncoder:forceZerosForEmptyPrompt:)``) has the second encoder only,
+/// whose hidden states are then the whole context, and five time ids: original size, crop, and the aesthetic
+/// score (``SDXLMicroConditioning/aestheticScore`` for the prompt, ``SDXLMicroConditioning/negativeAestheticScore``
+/// for the negative side), as `StableDiffusionXLImg2ImgPipeline` with `requires_aesthetics_score` builds them.
 public struct SDXLPromptConditioner: PromptConditioner {
     let text: SDXLTextConditioning
-    let firstSlot: TextEncoderSlot
+    let firstSlot: TextEncoderSlot?
     let secondSlot: TextEncoderSlot
+    /// Whether the time ids end with an aesthetic score instead of the target size (the refiner's
+    /// `requires_aesthetics_score`).
+    public let requiresAestheticsScore: Bool
     /// Whether a missing negative prompt means zero conditioning (`force_zeros_for_empty_prompt` in
     /// `model_index.json`; true for SDXL base and Turbo).
     public let forceZerosForEmptyPrompt: Bool
@@ -42,10 +50,30 @@ public struct SDXLPromptConditioner: PromptConditioner {
         firstSlot = TextEncoderSlot(tokenizer: tokenizer, encoder: textEncoder)
         secondSlot = TextEncoderSlot(tokenizer: tokenizer2, encoder: textEncoder2)
         self.forceZerosForEmptyPrompt = forceZerosForEmptyPrompt
+        requiresAestheticsScore = false
     }
 
-    /// CLIP ViT-L's pair, then OpenCLIP ViT-bigG's.
-    public var textEncoders: [TextEncoderSlot] { [firstSlot, secondSlot] }
+    /// The refiner's conditioner: the second encoder only, aesthetic-score time ids.
+    ///
+    /// - Parameters:
+    ///   - tokenizer: The refiner's tokenizer (`tokenizer_2/`).
+    ///   - textEncoder: The refiner's encoder with its projection (`text_encoder_2/`).
+    ///   - forceZerosForEmptyPrompt: `model_index.json`'s `force_zeros_for_empty_prompt` (false for the
+    ///     published refiner).
+    public init(refinerTokenizer tokenizer: any PromptTokenizer, textEncoder: any PooledTextEncoding,
+                forceZerosForEmptyPrompt: Bool = false) {
+        text = SDXLTextConditioning(first: nil, second: (tokenizer, textEncoder))
+        firstSlot = nil
+        secondSlot = TextEncoderSlot(tokenizer: tokenizer, encoder: textEncoder)
+        self.forceZerosForEmptyPrompt = forceZerosForEmptyPrompt
+        requiresAestheticsScore = true
+    }
+
+    /// CLIP ViT-L's pair, then OpenCLIP ViT-bigG's (the refiner: the latter only).
+    public var textEncoders: [TextEncoderSlot] { (firstSlot.map { [$0] } ?? []) + [secondSlot] }
+
+    /// How many time ids the UNet receives: 6 (sizes and crop), or 5 with the aesthetic score.
+    public var timeIDCount: Int { requiresAestheticsScore ? 5 : 6 }
 
     /// Width of the context (the two encoders' widths added), which must be the UNet's `cross_attention_dim`.
     public var contextWidth: Int { text.contextWidth }
@@ -68,13 +96,22 @@ public struct SDXLPromptConditioner: PromptConditioner {
             throw .invalidParameter(name: "cropTopLeft", value: "(\(micro.cropTopLeft.x), \(micro.cropTopLeft.y))",
                                     allowed: "x ≥ 0 and y ≥ 0")
         }
-        let timeIDs = micro.baseTimeIDs(width: request.width, height: request.height)
+        guard micro.aestheticScore.isFinite, micro.negativeAestheticScore.isFinite else {
+            throw .invalidParameter(name: "aestheticScore", value: "\(micro.aestheticScore) / \(micro.negativeAestheticScore)",
+                                    allowed: "finite numbers")
+        }
+        func timeIDs(negative: Bool) -> Tensor {
+            requiresAestheticsScore ? micro.refinerTimeIDs(width: request.width, height: request.height, negative: negative)
+                                    : micro.baseTimeIDs(width: request.width, height: request.height)
+        }
         let positive = try text.encode(request.prompt, clipSkip: request.clipSkip)
         let negative = try request.guided
             ? text.encodeNegative(request.negativePrompt, forceZeros: forceZerosForEmptyPrompt, like: positive) : nil
-        func schedule(_ side: (context: Tensor, pooled: Tensor)) -> ConditioningSchedule {
-            ConditioningSchedule(DenoiserConditioning(context: side.context, pooledTextEmbedding: side.pooled, timeIDs: timeIDs))
+        func schedule(_ side: (context: Tensor, pooled: Tensor), negative: Bool) -> ConditioningSchedule {
+            ConditioningSchedule(DenoiserConditioning(context: side.context, pooledTextEmbedding: side.pooled,
+                                                      timeIDs: timeIDs(negative: negative)))
         }
-        return PromptConditioning(positive: schedule(positive), negative: negative.map(schedule))
+        return PromptConditioning(positive: schedule(positive, negative: false),
+                                  negative: negative.map { schedule($0, negative: true) })
     }
 }

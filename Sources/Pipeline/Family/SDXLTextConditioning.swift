@@ -64,6 +64,7 @@ struct SDXLTextConditioning: Sendable {
 
 /// SDXL's micro-conditioning (`add_time_ids`), as diffusers' `_get_add_time_ids` lays it out. Sizes are in
 /// pixels; the CLI spells them `W,H` (`--original-size`, `--target-size`) and `X,Y` (`--crop-top-left`).
+/// The refiner reads the aesthetic scores instead of the target size.
 public struct SDXLMicroConditioning: Sendable, Equatable {
     /// `original_size`; nil = the generated size.
     public var originalSize: PixelSize?
@@ -71,6 +72,10 @@ public struct SDXLMicroConditioning: Sendable, Equatable {
     public var cropTopLeft: PixelPoint
     /// `target_size`; nil = the generated size.
     public var targetSize: PixelSize?
+    /// The refiner's `aesthetic_score` for the prompt (diffusers' default 6.0).
+    public var aestheticScore: Double = 6.0
+    /// The refiner's `negative_aesthetic_score` for the negative side (diffusers' default 2.5).
+    public var negativeAestheticScore: Double = 2.5
 
     /// Creates the conditioning; the defaults are diffusers' (the generated size, no crop).
     public init(originalSize: PixelSize? = nil, cropTopLeft: PixelPoint = PixelPoint(x: 0, y: 0),
@@ -88,9 +93,11 @@ public struct SDXLMicroConditioning: Sendable, Equatable {
                                                target.height, target.width].map(Float.init))
     }
 
-    /// The refiner's five ids `[original h, original w, crop top, crop left, aesthetic score]`, `[1, 5]`
-    /// (`requires_aesthetics_score`).
-    func refinerTimeIDs(width: Int, height: Int, aestheticScore: Double) -> Tensor {
+    /// The refiner's five ids `[original h, original w, crop top, crop left, score]`, `[1, 5]`
+    /// (`requires_aesthetics_score`), with ``aestheticScore`` or, for the negative side,
+    /// ``negativeAestheticScore``.
+    func refinerTimeIDs(width: Int, height: Int, negative: Bool) -> Tensor {
+        let aestheticScore = negative ? negativeAestheticScore : self.aestheticScore
         let original = originalSize ?? PixelSize(width: width, height: height)
         return Tensor(shape: [1, 5], scalars: [Float(original.height), Float(original.width), Float(cropTopLeft.y),
                                                Float(cropTopLeft.x), Float(aestheticScore)])

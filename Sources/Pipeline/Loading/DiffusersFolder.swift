@@ -29,9 +29,11 @@ enum DiffusersFolder {
         var isXL: Bool
         /// `force_zeros_for_empty_prompt` (SDXL pipelines; diffusers' default is true).
         var forceZerosForEmptyPrompt: Bool
+        /// `requires_aesthetics_score` (the SDXL refiner: second encoder only, aesthetic-score time ids).
+        var isRefiner: Bool
     }
 
-    /// Reads `model_index.json`, refuses pipelines of other architectures (SD3, Flux, the SDXL refiner, …)
+    /// Reads `model_index.json`, refuses pipelines of other architectures (SD3, Flux, …)
     /// and checks that the component folders the architecture needs exist.
     static func checkModelIndex(_ folder: URL) throws(PipelineError) -> ModelIndex {
         let index = folder.appendingPathComponent("model_index.json")
@@ -49,12 +51,14 @@ enum DiffusersFolder {
             let supported = supportedPipelines.union(supportedXLPipelines).sorted().joined(separator: ", ")
             throw .invalidModel(path: index.path, reason: "\"_class_name\" is \"\(className)\"; supported: \(supported)")
         }
-        if isXL, object["requires_aesthetics_score"] as? Bool == true || object["text_encoder"].map(isNullComponent) == true {
-            throw .invalidModel(path: index.path, reason: "an SDXL refiner (requires_aesthetics_score, no text_encoder) is not supported yet; load an SDXL base or Turbo model")
+        let isRefiner = isXL && object["requires_aesthetics_score"] as? Bool == true
+        if isXL, !isRefiner, object["text_encoder"].map(isNullComponent) == true {
+            throw .invalidModel(path: index.path, reason: "an SDXL pipeline without text_encoder must be a refiner (requires_aesthetics_score: true)")
         }
         let forceZeros = object["force_zeros_for_empty_prompt"] as? Bool ?? true
-        let components = isXL ? ["tokenizer", "tokenizer_2", "text_encoder", "text_encoder_2", "unet", "vae", "scheduler"]
-                              : ["tokenizer", "text_encoder", "unet", "vae", "scheduler"]
+        let components = isRefiner ? ["tokenizer_2", "text_encoder_2", "unet", "vae", "scheduler"]
+            : isXL ? ["tokenizer", "tokenizer_2", "text_encoder", "text_encoder_2", "unet", "vae", "scheduler"]
+            : ["tokenizer", "text_encoder", "unet", "vae", "scheduler"]
         for component in components {
             var isDirectory: ObjCBool = false
             let path = folder.appendingPathComponent(component).path
@@ -62,7 +66,7 @@ enum DiffusersFolder {
                 throw .fileNotFound(path: path, what: "\(component)/ folder")
             }
         }
-        return ModelIndex(className: className, isXL: isXL, forceZerosForEmptyPrompt: forceZeros)
+        return ModelIndex(className: className, isXL: isXL, forceZerosForEmptyPrompt: forceZeros, isRefiner: isRefiner)
     }
 
     /// A `[null, null]` component entry (a component the pipeline does not have).

@@ -196,6 +196,61 @@ def build_turbo_folder(out: pathlib.Path) -> pathlib.Path:
     return folder
 
 
+REFINER_UNET = dict(UNET,
+    down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+    up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+    block_out_channels=(8, 16, 16, 16),
+    transformer_layers_per_block=[1, 1, 2, 1],
+    attention_head_dim=[2, 2, 4, 4],
+    cross_attention_dim=16,  # encoder 2 only
+    projection_class_embeddings_input_dim=16 + 5 * 8,  # pooled + 5 ids (size, crop, aesthetic score)
+)
+
+
+def build_refiner_folder(out: pathlib.Path) -> pathlib.Path:
+    """`sdxl-refiner-tiny/`: the SDXL refiner's published layout (`StableDiffusionXLImg2ImgPipeline`, second
+    encoder only, `requires_aesthetics_score`, `force_zeros_for_empty_prompt` false) with a new tiny refiner-like
+    UNet (four levels, the outer two without attention, five time ids) and sdxl-tiny's other components, linked."""
+    folder = out / "sdxl-refiner-tiny"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    unet = UNet2DConditionModel(**REFINER_UNET)
+    rerandomize(unet, seeded(1719))
+    unet.half().save_pretrained(str(folder / "unet"), variant="fp16", safe_serialization=True)
+    for component in ("text_encoder_2", "tokenizer_2", "vae", "scheduler"):
+        link(folder / component, f"../sdxl-tiny/{component}")
+    index = {
+        "_class_name": "StableDiffusionXLImg2ImgPipeline",
+        "_diffusers_version": "0.42.1",
+        "feature_extractor": [None, None],
+        "force_zeros_for_empty_prompt": False,
+        "image_encoder": [None, None],
+        "requires_aesthetics_score": True,
+        "scheduler": ["diffusers", "EulerDiscreteScheduler"],
+        "text_encoder": [None, None],
+        "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+        "tokenizer": [None, None],
+        "tokenizer_2": ["transformers", "CLIPTokenizer"],
+        "unet": ["diffusers", "UNet2DConditionModel"],
+        "vae": ["diffusers", "AutoencoderKL"],
+    }
+    (folder / "model_index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    return folder
+
+
+def load_refiner(folder: pathlib.Path):
+    from diffusers import StableDiffusionXLImg2ImgPipeline
+    f32 = dict(torch_dtype=torch.float32)
+    pipe = StableDiffusionXLImg2ImgPipeline.from_pretrained(
+        str(folder),
+        unet=UNet2DConditionModel.from_pretrained(str(folder / "unet"), variant="fp16", **f32),
+        text_encoder_2=CLIPTextModelWithProjection.from_pretrained(str(folder / "text_encoder_2"), variant="fp16", **f32),
+        **f32)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
 def load_pipeline(folder: pathlib.Path) -> StableDiffusionXLPipeline:
     """The folder as diffusers loads it, in float32 (fp16 files widened: what the Swift side computes with).
     The fp16-only components are loaded with their variant (diffusers' pipeline loader wants one variant for
@@ -248,6 +303,7 @@ def generate(root: pathlib.Path) -> None:
     folder = root / "pipeline" / "sdxl-tiny"
     build_folder(folder, root / "pipeline" / "sd15-tiny")
     turbo = build_turbo_folder(root / "pipeline")
+    refiner = build_refiner_folder(root / "pipeline")
     pipe = load_pipeline(folder)
     out = root / "sdxl"
     out.mkdir(parents=True, exist_ok=True)
@@ -256,7 +312,7 @@ def generate(root: pathlib.Path) -> None:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # reductions in one order, whatever the machine
     try:
-        write_runs(root, {"sdxl-tiny": pipe, "sdxlturbo-tiny": load_pipeline(turbo)})
+        write_runs(root, {"sdxl-tiny": pipe, "sdxlturbo-tiny": load_pipeline(turbo)}, load_refiner(refiner))
     finally:
         torch.set_num_threads(threads)
     print(f"  sdxl-tiny: {sum(p.stat().st_size for p in folder.rglob('*') if p.is_file() and not p.is_symlink())} "
@@ -308,10 +364,17 @@ def run_cases():
         dict(model="sdxlturbo-tiny", name="turbo-sdxl-img2img", kind="img2img", scheduler=None, seed=SEED,
              negative=None, guidance=0.0, steps=2, strength=0.5),
     ]
+    # The refiner as an img2img model: encoder 2 only, aesthetic-score time ids (defaults 6.0 / 2.5), no zeros rule.
+    cases += [
+        dict(model="sdxl-refiner-tiny", name="refiner-sdxl-default", kind="img2img", scheduler=None, seed=SEED,
+             negative=None),
+        dict(model="sdxl-refiner-tiny", name="refiner-sdxl-aesthetic", kind="img2img", scheduler="euler-a", seed=SEED + 4,
+             negative=NEGATIVE, strength=0.5, steps=6, aesthetic_score=7.5, negative_aesthetic_score=2.0),
+    ]
     return cases
 
 
-def write_runs(root: pathlib.Path, pipes: dict) -> None:
+def write_runs(root: pathlib.Path, pipes: dict, refiner) -> None:
     import numpy as np
     from PIL import Image
     from diffusers import StableDiffusionXLImg2ImgPipeline
@@ -325,13 +388,15 @@ def write_runs(root: pathlib.Path, pipes: dict) -> None:
     img2imgs = {name: StableDiffusionXLImg2ImgPipeline(**pipe.components) for name, pipe in pipes.items()}
     for img2img in img2imgs.values():
         img2img.set_progress_bar_config(disable=True)
+    img2imgs["sdxl-refiner-tiny"] = refiner
+    defaults["sdxl-refiner-tiny"] = refiner.scheduler
     init_name = "init-64.png"
     init_image(64).save(out / init_name)
     init = Image.open(out / init_name).convert("RGB")
     manifest = {"prompt": PROMPT, "steps": STEPS, "cases": []}
     tensors = {}
     for case in run_cases():
-        pipe, img2img, default = pipes[case["model"]], img2imgs[case["model"]], defaults[case["model"]]
+        pipe, img2img, default = pipes.get(case["model"]), img2imgs[case["model"]], defaults[case["model"]]
         images = case.get("images", 1)
         kwargs = dict(prompt=PROMPT, negative_prompt=case["negative"], num_inference_steps=case.get("steps", STEPS),
                       num_images_per_prompt=images, clip_skip=case.get("clip_skip"))
@@ -343,6 +408,9 @@ def write_runs(root: pathlib.Path, pipes: dict) -> None:
             kwargs["image"] = init
             if "strength" in case:
                 kwargs["strength"] = case["strength"]
+            for key in ("aesthetic_score", "negative_aesthetic_score"):
+                if key in case:
+                    kwargs[key] = case[key]
         else:
             if "width" in case:
                 kwargs.update(width=case["width"], height=case["height"])
@@ -370,7 +438,8 @@ def write_runs(root: pathlib.Path, pipes: dict) -> None:
             init_image=init_name if case["kind"] == "img2img" else None, image_files=files,
             fixed_latents=case.get("fixed_latents", False), width=pictures[0].width, height=pictures[0].height,
             original_size=case.get("original_size"), crops_coords_top_left=case.get("crops_coords_top_left"),
-            target_size=case.get("target_size")))
+            target_size=case.get("target_size"), aesthetic_score=case.get("aesthetic_score"),
+            negative_aesthetic_score=case.get("negative_aesthetic_score")))
         print(f"   {case['name']}: latents |max| {latents.abs().max():.3f}", flush=True)
     save_file(tensors, str(out / "latents.safetensors"), metadata={"format": "pt"})
     (out / "cases.json").write_text(json.dumps(manifest, indent=1) + "\n")

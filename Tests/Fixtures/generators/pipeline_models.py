@@ -25,6 +25,10 @@ Every export is verified before it is kept: the folders load back with
 `StableDiffusionPipeline.from_single_file(file, config=folder)` give tensors bit-identical to the
 folder's (for the fp16 SD 1.x file: to the folder's rounded to fp16), with no parameter missing. The LDM mapping is the inverse of diffusers'
 `loaders/single_file_utils.py` conversion, checked against that conversion on the real-size configs.
+
+The tokenizers' `vocab.json` / `merges.txt` are committed as symlinks to the bundled copies in
+Sources/Tokenizer/Resources/clip (the same vocabulary; `save_pretrained` writes it through the link
+with the same content), so the fixtures hold the 1.5 MB vocabulary once.
 """
 import gzip
 import json

@@ -46,6 +46,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case singleFile(SingleFileError)
     /// An error from the tensor engine (shapes, files, weights).
     case tensor(TensorError)
+    /// An error reading or applying a LoRA or textual-inversion file.
+    case adapter(AdapterError)
     /// An error thrown by an app-supplied component.
     case component(name: String, message: String)
 
@@ -74,6 +76,7 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .scheduler(let error): return error.description
         case .singleFile(let error): return error.description
         case .tensor(let error): return error.description
+        case .adapter(let error): return error.description
         case .component(let name, let message): return "\(name): \(message)"
         }
     }
@@ -89,6 +92,7 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case let error as SchedulerError: return .scheduler(error)
         case let error as SingleFileError: return .singleFile(error)
         case let error as TensorError: return .tensor(error)
+        case let error as AdapterError: return .adapter(error)
         case is CancellationError: return .cancelled
         default: return .component(name: component, message: String(describing: error))
         }

@@ -40,6 +40,12 @@ public struct StableDiffusionPipeline: Sendable {
     /// Whether the denoiser is an inpainting model: it takes the mask and the masked image's latents
     /// as extra input channels (SD 1.5 / SD 2 inpainting, `in_channels` 9), and so needs a mask.
     public let isInpaintingModel: Bool
+    /// The LoRAs and embeddings applied to this pipeline value (none for a loaded model; see
+    /// ``applying(loras:embeddings:)``).
+    public internal(set) var adapters = AppliedAdapters()
+    /// The models as loaded from files, which adapters are applied to; nil for pipelines assembled
+    /// from components.
+    var adaptableModels: AdaptableModels?
 
     /// Assembles an SD 1.x/2.x pipeline from components: a ``CLIPPromptConditioner`` over the
     /// tokenizer and text encoder.

@@ -46,6 +46,20 @@ extension CLIPTextModel {
     /// - Throws: ``TextEncoderError/fileNotFound(folder:tried:)``, the configuration errors of
     ///   ``CLIPTextConfiguration/init(contentsOf:)``, and the weight errors of ``init(configuration:weightSource:)``.
     public init(folder: URL, variant: String? = nil) throws(TextEncoderError) {
+        let (configuration, source) = try Self.folderContents(folder, variant: variant)
+        try self.init(configuration: configuration, weightSource: source)
+    }
+
+    /// The configuration and the opened weight file of a text-encoder folder, for callers that build
+    /// the model from the source themselves (the pipeline keeps it to rebuild the encoder with LoRAs
+    /// and embeddings).
+    ///
+    /// - Parameters:
+    ///   - folder: The folder.
+    ///   - variant: The weight file variant, as for ``init(folder:variant:)``.
+    /// - Throws: The configuration and file errors of ``init(folder:variant:)``.
+    public static func folderContents(_ folder: URL, variant: String? = nil) throws(TextEncoderError)
+        -> (configuration: CLIPTextConfiguration, source: SafetensorsWeightSource) {
         let configurationURL = folder.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configurationURL.path) else {
             throw .fileNotFound(folder: folder.path, tried: ["config.json"])
@@ -56,7 +70,7 @@ extension CLIPTextModel {
         }
         let source: SafetensorsWeightSource
         do { source = try SafetensorsWeightSource(path: file.path) } catch { throw .weights(error) }
-        try self.init(configuration: configuration, weightSource: source)
+        return (configuration, source)
     }
 
     /// Marks a tensor the model does not compute with as used, after checking its shape (without reading

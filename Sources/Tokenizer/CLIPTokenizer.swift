@@ -30,12 +30,17 @@ public struct CLIPTokenizer: PromptTokenizer {
 
     private let model: BytePairModel
     private let splitter: AddedTokenSplitter
+    /// The added tokens in registration order (what `addingTokens(_:)` extends).
+    private let registeredTokens: [(token: AddedToken, id: Int)]
+    private let splitsSpecialTokens: Bool
 
     /// Assembles a tokenizer from already validated parts (see `CLIPTokenizer+Loading.swift`).
     /// - Parameter addedTokens: in registration order, each with its final settings.
     init(model: BytePairModel, addedTokens: [(token: AddedToken, id: Int)], splitsSpecialTokens: Bool,
          maximumLength: Int, beginningOfSequenceID: Int, endOfSequenceID: Int, paddingID: Int) {
         self.model = model
+        self.registeredTokens = addedTokens
+        self.splitsSpecialTokens = splitsSpecialTokens
         self.addedTokens = Dictionary(addedTokens.map { ($0.id, $0.token) }, uniquingKeysWith: { _, last in last })
         self.splitter = AddedTokenSplitter(tokens: addedTokens, splitsSpecialTokens: splitsSpecialTokens)
         self.maximumLength = maximumLength
@@ -72,6 +77,34 @@ public struct CLIPTokenizer: PromptTokenizer {
             }
         }
         return ids
+    }
+
+    /// Whether `token` is already a token: an added token's content or a vocabulary entry
+    /// (transformers' `token in tokenizer.get_vocab()`).
+    /// - Parameter token: the token's text.
+    public func contains(token: String) -> Bool { id(of: token) != nil }
+
+    /// A tokenizer with more added tokens, as transformers' `tokenizer.add_tokens(tokens)` registers
+    /// them (not special, matched in the normalized text, anywhere in a word), with ids from
+    /// `len(tokenizer)` on. The vocabulary and its cache are shared, not copied.
+    /// - Parameter contents: the tokens' texts, none of which may be a token already (check with
+    ///   `contains(token:)`).
+    /// - Returns: the tokenizer and each new token's id, in order.
+    public func addingTokens(_ contents: [String]) -> (tokenizer: CLIPTokenizer, ids: [Int]) {
+        var next = max(model.vocabulary.count, (registeredTokens.map(\.id).max() ?? -1) + 1)
+        var tokens = registeredTokens
+        var ids: [Int] = []
+        for content in contents {
+            precondition(!contains(token: content) && !tokens.contains { $0.token.content == content },
+                         "addingTokens: '\(content)' is already a token")
+            tokens.append((AddedToken(content), next))
+            ids.append(next)
+            next += 1
+        }
+        let tokenizer = CLIPTokenizer(model: model, addedTokens: tokens, splitsSpecialTokens: splitsSpecialTokens,
+                                      maximumLength: maximumLength, beginningOfSequenceID: beginningOfSequenceID,
+                                      endOfSequenceID: endOfSequenceID, paddingID: paddingID)
+        return (tokenizer, ids)
     }
 
     /// How many words the BPE cache holds (for diagnostics).

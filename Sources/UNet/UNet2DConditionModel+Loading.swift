@@ -14,6 +14,20 @@ extension UNet2DConditionModel {
     ///   ``UNetError/weightsNotFound(folder:candidates:)`` when no weight file exists, ``UNetError/weights(_:)``
     ///   for unreadable files or tensors that do not match the configuration.
     public init(folder: String, variant: String? = nil) throws(UNetError) {
+        let (configuration, source) = try Self.folderContents(folder, variant: variant)
+        try self.init(configuration: configuration, source: source)
+    }
+
+    /// The configuration and the opened weight file of a diffusers UNet folder, for callers that
+    /// build the model from the source themselves (the pipeline keeps it to rebuild the UNet with
+    /// LoRAs).
+    ///
+    /// - Parameters:
+    ///   - folder: The folder holding `config.json`.
+    ///   - variant: The weight variant, as for ``init(folder:variant:)``.
+    /// - Throws: The configuration and file errors of ``init(folder:variant:)``.
+    public static func folderContents(_ folder: String, variant: String? = nil) throws(UNetError)
+        -> (configuration: UNetConfiguration, source: SafetensorsWeightSource) {
         let directory = URL(fileURLWithPath: folder)
         let configuration = try UNetConfiguration(contentsOf: directory.appendingPathComponent("config.json").path)
         guard let file = WeightFile.locate(in: directory, baseName: "diffusion_pytorch_model", variant: variant) else {
@@ -23,6 +37,6 @@ extension UNet2DConditionModel {
         do { source = try SafetensorsWeightSource(path: file.path) } catch {
             throw .weights(error)
         }
-        try self.init(configuration: configuration, source: source)
+        return (configuration, source)
     }
 }

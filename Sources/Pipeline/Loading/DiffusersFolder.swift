@@ -1,5 +1,6 @@
 import Foundation
 import Schedulers
+import TensorModule
 import TextEncoder
 import UNet
 import VAE
@@ -19,6 +20,9 @@ enum DiffusersFolder {
         var textEncoder: CLIPTextModel
         var unet: UNet2DConditionModel
         var vae: AutoencoderKL
+        /// What the text encoder and UNet were built from, kept to build them again with adapters.
+        var textEncoderSource: RecordingWeightSource
+        var unetSource: RecordingWeightSource
     }
 
     /// What `model_index.json` says about the model.
@@ -87,10 +91,18 @@ enum DiffusersFolder {
     /// Loads the component folders of a diffusers model.
     static func loadComponents(unetFolder: URL, vaeFolder: URL, textEncoderFolder: URL,
                                options: LoadOptions) throws(PipelineError) -> Components {
-        let textEncoder = try attributing(to: "text encoder") { try CLIPTextModel(folder: textEncoderFolder, variant: options.variant) }
-        let unet = try attributing(to: "UNet") { try UNet2DConditionModel(folder: unetFolder.path, variant: options.variant) }
+        let (textConfiguration, textFile) = try attributing(to: "text encoder") {
+            try CLIPTextModel.folderContents(textEncoderFolder, variant: options.variant)
+        }
+        let textSource = RecordingWeightSource(base: textFile)
+        let textEncoder = try attributing(to: "text encoder") { try CLIPTextModel(configuration: textConfiguration, weightSource: textSource) }
+        let (unetConfiguration, unetFile) = try attributing(to: "UNet") {
+            try UNet2DConditionModel.folderContents(unetFolder.path, variant: options.variant)
+        }
+        let unetSource = RecordingWeightSource(base: unetFile)
+        let unet = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: unetConfiguration, source: unetSource) }
         let vae = try attributing(to: "VAE") { try AutoencoderKL(directory: vaeFolder, variant: options.variant, tiling: options.vaeTiling) }
-        return Components(textEncoder: textEncoder, unet: unet, vae: vae)
+        return Components(textEncoder: textEncoder, unet: unet, vae: vae, textEncoderSource: textSource, unetSource: unetSource)
     }
 
     /// Builds the components from configurations and weight sources (single-file checkpoints),
@@ -98,14 +110,16 @@ enum DiffusersFolder {
     static func buildComponents(unet: (UNetConfiguration, any WeightSource), vae: (AutoencoderKLConfiguration, any WeightSource),
                                 textEncoder: (CLIPTextConfiguration, any WeightSource),
                                 tiling: VAETiling?) throws(PipelineError) -> Components {
-        let text = try attributing(to: "text encoder") { try CLIPTextModel(configuration: textEncoder.0, weightSource: textEncoder.1) }
-        let model = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: unet.0, source: unet.1) }
+        let textSource = RecordingWeightSource(base: textEncoder.1)
+        let unetSource = RecordingWeightSource(base: unet.1)
+        let text = try attributing(to: "text encoder") { try CLIPTextModel(configuration: textEncoder.0, weightSource: textSource) }
+        let model = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: unet.0, source: unetSource) }
         let loader = WeightLoader(source: vae.1)
         let autoencoder = try attributing(to: "VAE") {
             let built = try AutoencoderKL(configuration: vae.0, weights: loader.reader(), tiling: tiling)
             try loader.finish()
             return built
         }
-        return Components(textEncoder: text, unet: model, vae: autoencoder)
+        return Components(textEncoder: text, unet: model, vae: autoencoder, textEncoderSource: textSource, unetSource: unetSource)
     }
 }

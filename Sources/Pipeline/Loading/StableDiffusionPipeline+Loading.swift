@@ -109,6 +109,10 @@ extension StableDiffusionPipeline {
         try self.init(tokenizer: tokenizer, textEncoder: textEncoder, family: family, noisePredictor: unet, decoder: vae, encoder: vae,
                       schedulerOptions: schedulerOptions, defaultImageSize: defaultSize, modelName: modelName,
                       loadSeconds: DenoisingSession.seconds(since: start), isInpaintingModel: inChannels != vae.latentChannels)
+        if let clipTokenizer = tokenizer as? CLIPTokenizer {
+            adaptableModels = AdaptableModels(tokenizer: clipTokenizer, textEncoder: textEncoder, textEncoderSource: components.textEncoderSource,
+                                              unet: unet, unetSource: components.unetSource)
+        }
     }
 }
 

@@ -52,7 +52,8 @@ extension Tensor {
     /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when channels or sizes disagree.
     public func conv2d(weight: StoredTensor, bias: Tensor? = nil, stride: Int = 1,
                        padding: Padding2D = .uniform(0)) throws(TensorError) -> Tensor {
-        if Winograd.fusesHalfWidening, case .halfWidth(let buffer, let offset) = weight.representation,
+        if Winograd.fusesHalfWidening, weight.lowRankUpdates.isEmpty,
+           case .halfWidth(let buffer, let offset) = weight.representation,
            buffer.encoding == .float16 {
             let (outHeight, outWidth) = try convolutionOutputSize(weightShape: weight.shape, bias: bias, stride: stride,
                                                                   padding: padding)

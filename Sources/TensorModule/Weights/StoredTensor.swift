@@ -27,6 +27,8 @@ public struct StoredTensor: Sendable {
     private let wide: Tensor?
     private let half: HalfWidthBuffer?
     private let halfOffset: Int
+    /// Low-rank deltas added in float32 whenever the weight is widened (LoRA); empty for a plain weight.
+    public let lowRankUpdates: [LowRankUpdate]
 
     enum Representation {
         case float32(Tensor)
@@ -44,12 +46,34 @@ public struct StoredTensor: Sendable {
     public init(_ tensor: Tensor) {
         self.shape = tensor.shape
         (self.wide, self.half, self.halfOffset) = (tensor, nil, 0)
+        self.lowRankUpdates = []
     }
 
     init(shape: [Int], buffer: HalfWidthBuffer, offset: Int = 0) {
         precondition(offset >= 0 && offset + Tensor.elementCount(shape) <= buffer.count, "stored tensor outside its buffer")
         self.shape = shape
         (self.wide, self.half, self.halfOffset) = (nil, buffer, offset)
+        self.lowRankUpdates = []
+    }
+
+    private init(_ base: StoredTensor, shape: [Int], updates: [LowRankUpdate]) {
+        self.shape = shape
+        (self.wide, self.half, self.halfOffset) = (base.wide, base.half, base.halfOffset)
+        self.lowRankUpdates = updates
+    }
+
+    /// The same stored elements with a low-rank delta added on every use: the weight a layer sees
+    /// is `widened + scale · up · down`, computed in float32 (the stored elements are not changed
+    /// or copied). Deltas accumulate: several LoRAs on one layer sum.
+    ///
+    /// - Parameter update: The delta; `rows` must be the first extent and `columns` the elements
+    ///   per row.
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when the delta does not fit.
+    public func adding(_ update: LowRankUpdate) throws(TensorError) -> StoredTensor {
+        guard let first = shape.first, update.rows == first, update.rows * update.columns == count else {
+            throw .shapeMismatch(operation: "StoredTensor.adding", details: "delta \(update.rows)×\(update.columns) for weight \(shape)")
+        }
+        return StoredTensor(self, shape: shape, updates: lowRankUpdates + [update])
     }
 
     /// Rounds a float32 tensor to a 16-bit precision (round to nearest even), as `tensor.half()` does
@@ -101,6 +125,11 @@ public struct StoredTensor: Sendable {
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws.
     public func withFloat32<Result, Failure: Error>(_ body: (Tensor) throws(Failure) -> Result) throws(Failure) -> Result {
+        if !lowRankUpdates.isEmpty {
+            return try WideningBuffers.withTensor(shape: shape, fill: { destination in
+                writeFloat32(into: destination)
+            }, body)
+        }
         switch representation {
         case .float32(let tensor):
             return try body(tensor)
@@ -115,6 +144,11 @@ public struct StoredTensor: Sendable {
     /// The weight as a float32 tensor of its own (a copy for 16-bit weights): for tests, and for code
     /// that transforms a weight once at load.
     public func float32() -> Tensor {
+        if !lowRankUpdates.isEmpty {
+            let out = Tensor.uninitialized(shape)
+            writeFloat32(into: out.mutablePointer)
+            return out
+        }
         switch representation {
         case .float32(let tensor):
             return tensor
@@ -125,10 +159,28 @@ public struct StoredTensor: Sendable {
         }
     }
 
+    /// The widened elements plus the low-rank deltas, written to `destination` (`count` floats).
+    private func writeFloat32(into destination: UnsafeMutablePointer<Float>) {
+        switch representation {
+        case .float32(let tensor):
+            tensor.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: count) }
+        case .halfWidth(let buffer, let offset):
+            buffer.widen(offset..<(offset + count), into: destination)
+        }
+        for update in lowRankUpdates { update.add(rows: 0..<update.rows, into: destination) }
+    }
+
     /// The same elements viewed with another shape of equal element count (no copy).
     ///
     /// - Precondition: The element counts are equal.
     public func reshaped(_ newShape: [Int]) -> StoredTensor {
+        if !lowRankUpdates.isEmpty {
+            // A delta is a row-major [rows, columns] block; another first extent would cut it differently.
+            precondition(newShape.first == shape.first && Tensor.elementCount(newShape) == count,
+                         "cannot reshape a weight with low-rank updates from \(shape) to \(newShape)")
+            let base = StoredTensor(self, shape: shape, updates: []).reshaped(newShape)
+            return StoredTensor(base, shape: newShape, updates: lowRankUpdates)
+        }
         switch representation {
         case .float32(let tensor):
             return StoredTensor(tensor.reshaped(newShape))
@@ -146,6 +198,14 @@ public struct StoredTensor: Sendable {
     public func rows(_ range: Range<Int>) throws(TensorError) -> StoredTensor {
         guard let extent = shape.first, range.lowerBound >= 0, range.upperBound <= extent else {
             throw .shapeMismatch(operation: "StoredTensor.rows", details: "rows \(range) of \(shape)")
+        }
+        if !lowRankUpdates.isEmpty {
+            let base = try StoredTensor(self, shape: shape, updates: []).rows(range)
+            var updates: [LowRankUpdate] = []
+            for update in lowRankUpdates {
+                updates.append(try LowRankUpdate(up: try update.up.slice(axis: 0, range), down: update.down, scale: update.scale))
+            }
+            return StoredTensor(base, shape: base.shape, updates: updates)
         }
         switch representation {
         case .float32(let tensor):

@@ -44,7 +44,7 @@ extension StableDiffusionPipeline {
             unet = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: models.unet.configuration, source: source) }
         }
         var adapted = try StableDiffusionPipeline(
-            tokenizer: text.tokenizer, textEncoder: text.encoder, noisePredictor: unet, decoder: decoder, encoder: encoder,
+            tokenizer: text.tokenizer, textEncoder: text.encoder, family: family, noisePredictor: unet, decoder: decoder, encoder: encoder,
             schedulerOptions: schedulerOptions, defaultScheduler: defaultScheduler, defaultImageSize: defaultImageSize,
             modelName: modelName, loadSeconds: loadSeconds)
         adapted.adaptableModels = models

@@ -68,6 +68,10 @@ struct GenerateCommand: ParsableCommand {
     var aestheticScore: Double?
     @Option(name: .long, help: "SDXL refiner: the aesthetic-score conditioning of the negative side (default 2.5).")
     var negativeAestheticScore: Double?
+    @Option(name: .long, help: "A LoRA .safetensors file (kohya/A1111, diffusers/PEFT), optionally with a scale: PATH[:SCALE] (default 1.0). Repeatable; several LoRAs add up.")
+    var lora: [String] = []
+    @Option(name: .long, help: "A textual-inversion .safetensors embedding (A1111 or diffusers); use its token (A1111: the file name) in the prompt. Repeatable.")
+    var embedding: [String] = []
     @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
     var vaeTiling = false
 
@@ -111,8 +115,17 @@ struct GenerateCommand: ParsableCommand {
         let mask = try maskImage.map { (path) throws(PipelineError) in try InpaintingMask(pngFile: path) }
         let progress = ProgressBar()
         progress.message("loading \(model)")
-        let pipeline = try StableDiffusionPipeline(
+        var pipeline = try StableDiffusionPipeline(
             contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+        if !lora.isEmpty || !embedding.isEmpty {
+            let loras = try lora.map { argument in
+                let (path, scale) = try Self.loraArgument(argument)
+                return try LoRA(contentsOf: path, scale: scale)
+            }
+            let embeddings = try embedding.map { try TextualInversion(contentsOf: $0) }
+            pipeline = try pipeline.applying(loras: loras, embeddings: embeddings)
+            for warning in pipeline.adapters.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
         var parameters = GenerationParameters()
         parameters.negativePrompt = negativePrompt
         parameters.steps = steps
@@ -148,6 +161,16 @@ struct GenerateCommand: ParsableCommand {
         }
         try files.commit()
         FileHandle.standardError.write(Data("seed \(result.seed); wrote \(result.images.count == 1 ? output : Self.numbered(output, 1) + "…")\n".utf8))
+    }
+
+    /// `PATH[:SCALE]`: the text after the last colon is the scale when it reads as a number (so a
+    /// path with colons and no scale still works).
+    static func loraArgument(_ argument: String) throws -> (path: String, scale: Float) {
+        guard let colon = argument.lastIndex(of: ":"), let scale = Float(argument[argument.index(after: colon)...]) else {
+            return (argument, 1)
+        }
+        guard scale.isFinite else { throw ValidationError("--lora \(argument): the scale must be a finite number") }
+        return (String(argument[..<colon]), scale)
     }
 
     /// `out.png`, 2 → `out-2.png`.

@@ -124,6 +124,15 @@ expect_failure "negative mask blur" "invalid maskBlur -1" "${inpaint_run[@]}" --
 expect_failure "inpainting model without a mask" "is an inpainting model" "${inpaint_run[@]}"
 expect_failure "inpainting model, text to image" "is an inpainting model" --model "$inpaint/sd15-inpaint-tiny" --prompt "a cat" --steps 2
 
+# LoRA and embedding files that must not apply.
+adapters="$root/Tests/Fixtures/lora/adapters"
+printf '\x80\x02}q\x00.' > "$work/lora.pt"
+expect_failure "LoRA for another architecture" "does not fit layer" "${run[@]}" --lora "$adapters/sdxl-shaped.safetensors"
+expect_failure "pickle LoRA" "never unpickled" "${run[@]}" --lora "$work/lora.pt:0.5"
+expect_failure "missing LoRA" "not found" "${run[@]}" --lora "$work/none.safetensors"
+expect_failure "LoRA file that is a model" "not a LoRA key" "${run[@]}" --lora "$model/vae/diffusion_pytorch_model.safetensors"
+expect_failure "model file used as an embedding" "not a textual-inversion embedding" "${run[@]}" --embedding "$root/Tests/Fixtures/pipeline/sd15-tiny/unet/diffusion_pytorch_model.safetensors"
+
 # The PNG itself into a missing folder: nothing may appear anywhere.
 cases=$((cases + 1))
 "$sd" generate "${run[@]}" --output "$work/unwritable-parent/absent/out.png" >/dev/null 2>"$work/stderr"

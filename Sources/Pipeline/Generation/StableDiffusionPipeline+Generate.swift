@@ -83,7 +83,8 @@ extension StableDiffusionPipeline {
                                         strength: session.strength, scheduler: session.schedulerConfiguration,
                                         steps: parameters.steps, seed: session.seed, width: session.width,
                                         height: session.height, modelName: modelName,
-                                        randomName: parameters.randomSource.name, inpaintingModel: isInpaintingModel)
+                                        randomName: parameters.randomSource.name, inpaintingModel: isInpaintingModel,
+                                        loras: adapters.loras)
         return GenerationResult(images: images, latents: session.latents, seed: session.seed,
                                 statistics: statistics, parametersText: text)
     }

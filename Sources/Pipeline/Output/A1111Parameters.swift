@@ -8,6 +8,8 @@ import Schedulers
 /// Negative prompt: blurry
 /// Steps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: sd15, RNG: CPU, Version: StableDiffusionSwift
 /// ```
+///
+/// Applied LoRAs appear as `<lora:name:scale>` tags at the end of the prompt line.
 enum A1111Parameters {
     /// The sampler's name in the web UI's vocabulary, and its schedule type.
     static func samplerName(for scheduler: any SchedulerConfiguration) -> (sampler: String, schedule: String) {
@@ -33,8 +35,13 @@ enum A1111Parameters {
     /// The full text.
     static func text(prompt: String, parameters: GenerationParameters, guidanceScale: Float, strength: Double,
                      scheduler: any SchedulerConfiguration, steps: Int, seed: UInt64, width: Int, height: Int,
-                     modelName: String, randomName: String, inpaintingModel: Bool = false) -> String {
-        var lines = [prompt]
+                     modelName: String, randomName: String, inpaintingModel: Bool = false,
+                     loras: [AppliedAdapters.LoRAReference] = []) -> String {
+        // The web UI records a LoRA as the `<lora:name:weight>` tag the user typed in the prompt; the
+        // SDK takes LoRAs outside the prompt, so the tags are appended to it (pasting the text back
+        // into the web UI applies the same LoRAs). `Lora hashes` is omitted.
+        let tags = loras.map { "<lora:\($0.name):\(format($0.scale))>" }
+        var lines = [([prompt] + tags).joined(separator: " ")]
         if let negative = parameters.negativePrompt, !negative.isEmpty { lines.append("Negative prompt: \(negative)") }
         let (sampler, schedule) = samplerName(for: scheduler)
         var fields = [

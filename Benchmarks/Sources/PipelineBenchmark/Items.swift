@@ -37,6 +37,7 @@ enum Item: String, CaseIterable {
     case load = "load"
     case precisionAB = "precision-ab"
     case residencyAB = "residency-ab"
+    case loraAB = "lora-ab"
 
     var summary: String {
         switch self {
@@ -51,6 +52,7 @@ enum Item: String, CaseIterable {
         case .load: return "StableDiffusionPipeline(contentsOf:) on a diffusers folder"
         case .precisionAB: return "UNet 512² step with weights kept fp16 (A) and float32 (B), forwards alternated"
         case .residencyAB: return "UNet 512² step with fp16 weights memory-mapped (A) and copied into memory (B), alternated"
+        case .loraAB: return "UNet 512² step with a rank-32 LoRA on every transformer layer (A) and without (B), fp16 weights, alternated; apply time and memory"
         }
     }
 }
@@ -101,7 +103,43 @@ struct ItemRunner {
                 try UNet2DConditionModel(configuration: .sd15, source: ModelOrigin.folder(folder, residency).source("unet"))
             }
             return try alternating(item, unets[0], unets[1])
+        case .loraAB:
+            return try loraComparison(item)
         }
+    }
+
+    /// A kohya-style LoRA (rank 32 on every linear and 1×1 projection inside the transformers: attention
+    /// q/k/v/out, proj_in/out, feed-forward; 192 modules, as most SD 1.5 LoRAs) applied the way
+    /// `StableDiffusionPipeline.applying` does it: the UNet rebuilt from the recorded weights with the
+    /// factors attached.
+    private func loraComparison(_ item: Item) throws -> ItemResult {
+        let recorded = RecordingWeightSource(base: RandomWeightSource(seed: 0, precision: .float16))
+        let base = try UNet2DConditionModel(configuration: .sd15, source: recorded)
+        let rank = 32
+        let targets = recorded.recordedLayerWeights.filter { $0.key.contains("attentions") && !$0.key.contains("norm") }
+        var updates: [String: [LowRankUpdate]] = [:]
+        var seed: UInt64 = 10
+        for (name, shape) in targets.sorted(by: { $0.key < $1.key }) {
+            let inner = shape.dropFirst().reduce(1, *)
+            seed += 1
+            updates[name] = [try LowRankUpdate(up: SyntheticInputs.gaussian([shape[0], rank], seed: seed),
+                                               down: SyntheticInputs.gaussian([rank, inner], seed: seed + 10_000), scale: 0.01)]
+        }
+        let factorMiB = Double(updates.values.joined().reduce(0) { $0 + 4 * ($1.up.count + $1.down.count) }) / 1_048_576
+        let residentBefore = Measure.residentMiB()
+        var adapted: UNet2DConditionModel?
+        let applySeconds = try Measure.seconds {
+            adapted = try UNet2DConditionModel(configuration: .sd15, source: PatchedWeightSource(base: recorded, updates: updates))
+        }
+        let residentAfter = Measure.residentMiB()
+        log("lora-ab: \(targets.count) modules, factors \(format(factorMiB, 1)) MiB, applied in \(format(applySeconds, 3)) s; resident \(format(residentBefore, 0)) → \(format(residentAfter, 0)) MiB")
+        var result = try alternating(item, adapted!, base)
+        result.details["apply_seconds"] = applySeconds
+        result.details["modules"] = Double(targets.count)
+        result.details["factor_mib"] = factorMiB
+        result.details["resident_before_apply_mib"] = residentBefore
+        result.details["resident_after_apply_mib"] = residentAfter
+        return result
     }
 
     /// Times `body` `runs` times after `warmup` untimed runs, with GEMM statistics on.

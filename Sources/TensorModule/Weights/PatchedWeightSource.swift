@@ -76,6 +76,10 @@ public final class RecordingWeightSource: WeightSource {
     /// The base's shape.
     public func shape(of name: String) -> [Int]? { base.shape(of: name) }
 
+    /// The names and shapes of the layer weights handed out so far (``loadStoredTensor(named:expectedShape:)``),
+    /// for listing what a model reads from a source that cannot list its names (random weights).
+    public var recordedLayerWeights: [String: [Int]] { stored.withLock { $0.mapValues(\.shape) } }
+
     /// The tensor read before, or read now and kept.
     public func loadTensor(named name: String, expectedShape: [Int]) throws(TensorError) -> Tensor {
         if let kept = tensors.withLock({ $0[name] }), kept.shape == expectedShape { return kept }

@@ -14,6 +14,22 @@ public struct AppliedAdapters: Sendable, Equatable {
         public var name: String
         /// The scale it was applied at.
         public var scale: Float
+
+        /// A LoRA reference.
+        public init(name: String, scale: Float) {
+            self.name = name
+            self.scale = scale
+        }
+    }
+
+    /// Nothing applied.
+    public init() {}
+
+    /// Adapters as applied.
+    public init(loras: [LoRAReference], embeddingTokens: [String], warnings: [String]) {
+        self.loras = loras
+        self.embeddingTokens = embeddingTokens
+        self.warnings = warnings
     }
 
     /// Whether nothing is applied.

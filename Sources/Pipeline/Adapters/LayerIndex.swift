@@ -18,7 +18,9 @@ struct LayerIndex {
     /// - Parameters:
     ///   - source: The model's weights (every name must be listed: `tensorNames` non-nil).
     ///   - target: The model.
-    init(source: any WeightSource, target: AdapterTarget) {
+    ///   - ldmModules: For the UNet, its layers' original LDM module names (→ weight names), which
+    ///     kohya files written for A1111 may use instead of diffusers names.
+    init(source: any WeightSource, target: AdapterTarget, ldmModules: [String: String] = [:]) {
         self.target = target
         var shapes: [String: [Int]] = [:]
         var kohya: [String: String] = [:]
@@ -34,6 +36,12 @@ struct LayerIndex {
                 module = "text_model." + module
             }
             kohya[module.replacingOccurrences(of: ".", with: "_")] = name
+        }
+        // LDM names never collide with diffusers ones (`input_blocks_…` vs `down_blocks_…`); a
+        // diffusers name wins if one ever did.
+        for (module, name) in ldmModules where shapes[name] != nil {
+            let key = module.replacingOccurrences(of: ".", with: "_")
+            if kohya[key] == nil { kohya[key] = name }
         }
         self.shapes = shapes
         self.kohyaNames = kohya

@@ -30,7 +30,8 @@ extension StableDiffusionPipeline {
         guard let models = adaptableModels else {
             throw .adapter(.adaptersUnavailable(reason: "the pipeline was assembled from components; load it with StableDiffusionPipeline(contentsOf:)"))
         }
-        let unetIndex = LayerIndex(source: models.unetSource, target: .unet)
+        let unetIndex = LayerIndex(source: models.unetSource, target: .unet,
+                                   ldmModules: SingleFileKeyMapping.ldmUNetModules(for: models.unet.configuration))
         let textIndex = LayerIndex(source: models.textEncoderSource, target: .textEncoder)
         let patches: LoRAPatches
         do { patches = try LoRAPatches(loras: loras, indices: [.unet: unetIndex, .textEncoder: textIndex]) } catch {

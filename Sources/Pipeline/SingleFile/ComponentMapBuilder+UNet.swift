@@ -65,7 +65,8 @@ extension ComponentMapBuilder {
         try mapParameters("\(source).out_layers.3", to: "\(target).conv2")
         let conv1 = try shape("\(source).in_layers.2.weight", for: "\(target).conv1.weight")
         let conv2 = try shape("\(source).out_layers.3.weight", for: "\(target).conv2.weight")
-        if conv1.count == 4, conv2.count == 4, conv1[1] != conv2[0] {
+        // Without shapes (discovering names), every resnet may have a shortcut.
+        if discovering || (conv1.count == 4 && conv2.count == 4 && conv1[1] != conv2[0]) {
             try mapParameters("\(source).skip_connection", to: "\(target).conv_shortcut")
         }
     }

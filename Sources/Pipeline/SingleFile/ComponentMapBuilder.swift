@@ -9,6 +9,9 @@ struct ComponentMapBuilder {
     let targetPrefix: String
     private(set) var entries: [String: SingleFileTensorSource] = [:]
     private(set) var usedKeys: Set<String> = []
+    /// Maps names without a checkpoint (every tensor counts as present, shape unknown): to list the
+    /// checkpoint's names for a layout, as LoRA files with LDM names need.
+    var discovering = false
 
     init(component: SingleFileComponent, shapes: [String: [Int]], path: String, sourcePrefix: String, targetPrefix: String) {
         self.component = component
@@ -22,6 +25,7 @@ struct ComponentMapBuilder {
     /// component name it was wanted for.
     func shape(_ source: String, for target: String) throws(SingleFileError) -> [Int] {
         guard let shape = shapes[sourcePrefix + source] else {
+            if discovering { return [] }
             throw .missingTensor(path: path, key: sourcePrefix + source, component: component, componentKey: targetPrefix + target)
         }
         return shape

@@ -45,5 +45,6 @@ let package = Package(
             .product(name: "Schedulers", package: "StableDiffusionSwift"),
         ]),
         fuzzTarget("FuzzPNG", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
+        fuzzTarget("FuzzLoRAKeys", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
     ]
 )

@@ -134,6 +134,13 @@ struct ItemRunner {
         let residentAfter = Measure.residentMiB()
         log("lora-ab: \(targets.count) modules, factors \(format(factorMiB, 1)) MiB, applied in \(format(applySeconds, 3)) s; resident \(format(residentBefore, 0)) → \(format(residentAfter, 0)) MiB")
         var result = try alternating(item, adapted!, base)
+        // An LCM-LoRA generation runs unguided: one image per UNet call.
+        let latents = SyntheticInputs.gaussian([1, 4, 64, 64], seed: 1)
+        let text = SyntheticInputs.gaussian([1, 77, 768], seed: 2)
+        let unguided = try (0..<max(2, runs / 2)).map { _ in
+            try Measure.seconds { _ = try adapted!.predictNoise(latents: latents, timestep: 999, textEmbeddings: text) }
+        }
+        result.details["a_unguided_step_median"] = Timings(unguided).median
         result.details["apply_seconds"] = applySeconds
         result.details["modules"] = Double(targets.count)
         result.details["factor_mib"] = factorMiB

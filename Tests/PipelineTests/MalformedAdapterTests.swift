@@ -47,6 +47,19 @@ struct MalformedAdapterTests {
         }
     }
 
+    @Test("An up factor of the wrong width is a shape error naming the up key")
+    func upFactorMismatch() throws {
+        let scratch = try Scratch()
+        let path = try scratch.write("up.safetensors", [
+            Self.toQ + ".lora_down.weight": Self.random([4, 16]), Self.toQ + ".lora_up.weight": Self.random([20, 4]),
+        ])
+        #expect(throws: PipelineError.adapter(.shapeMismatch(
+            path: path, key: "\(Self.toQ).lora_up.weight", layer: "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight",
+            expected: "an up factor [16, r] for weight [16, 16]", actual: [20, 4]))) {
+            try Self.base.applying(loras: [try LoRA(contentsOf: path)])
+        }
+    }
+
     @Test("A fitting LoRA stacked with a misfit one applies nothing")
     func nothingPartiallyApplied() throws {
         let good = try LoRA(contentsOf: LoRAFixtures.adapter("kohya.safetensors"))

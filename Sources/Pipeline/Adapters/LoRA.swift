@@ -41,6 +41,8 @@ public struct LoRA: Sendable {
         public let isKohyaName: Bool
         /// The file key of the down factor (named in errors and warnings).
         public let key: String
+        /// The file key of the up factor.
+        public let upKey: String
         /// `[rank, in]` or `[rank, in, kh, kw]`.
         public let down: Tensor
         /// `[out, rank]` or `[out, rank, 1, 1]`.

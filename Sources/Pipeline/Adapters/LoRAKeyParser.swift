@@ -127,7 +127,7 @@ enum LoRAKeyParser {
                 throw .invalidTensor(path: file.path, key: group.alpha?.0 ?? "lora_adapter_metadata", shape: [], reason: "alpha is not finite")
             }
             modules.append(LoRA.Module(target: group.parsed.target, name: group.parsed.module, isKohyaName: group.parsed.isKohya,
-                                       key: downKey, down: down, up: up, alpha: alpha))
+                                       key: downKey, upKey: upKey, down: down, up: up, alpha: alpha))
         }
         return (format, modules.sorted { $0.key < $1.key })
     }

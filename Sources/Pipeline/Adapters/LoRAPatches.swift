@@ -60,8 +60,7 @@ struct LoRAPatches {
                                  expected: "a down factor \(expectedDown) for weight \(shape)", actual: module.down.shape)
         }
         guard module.up.shape[0] == shape[0] else {
-            let upKey = module.key.replacingOccurrences(of: "down", with: "up").replacingOccurrences(of: "lora_A", with: "lora_B")
-            throw .shapeMismatch(path: path, key: upKey, layer: weight,
+            throw .shapeMismatch(path: path, key: module.upKey, layer: weight,
                                  expected: "an up factor [\(shape[0]), r] for weight \(shape)", actual: module.up.shape)
         }
         do {

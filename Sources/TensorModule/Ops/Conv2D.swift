@@ -42,7 +42,7 @@ extension Tensor {
     /// A float16 weight of a convolution that goes by Winograd is widened inside the filter
     /// transform (on AVX-512 machines), which saves a separate widening pass over it; other weights
     /// are widened first (``StoredTensor/withFloat32(_:)``). Widening is exact, so the result is the
-    /// same either way.
+    /// same either way. A weight carrying low-rank updates (a LoRA) is always widened and merged first.
     ///
     /// - Parameters:
     ///   - weight: `[outChannels, inChannels, kernelHeight, kernelWidth]`, PyTorch's layout.

@@ -47,7 +47,7 @@ extension StableDiffusionPipeline {
         var adapted = try StableDiffusionPipeline(
             tokenizer: text.tokenizer, textEncoder: text.encoder, family: family, noisePredictor: unet, decoder: decoder, encoder: encoder,
             schedulerOptions: schedulerOptions, defaultScheduler: defaultScheduler, defaultImageSize: defaultImageSize,
-            modelName: modelName, loadSeconds: loadSeconds)
+            modelName: modelName, loadSeconds: loadSeconds, isInpaintingModel: isInpaintingModel)
         adapted.adaptableModels = models
         adapted.adapters = AppliedAdapters(
             loras: loras.map { AppliedAdapters.LoRAReference(name: $0.name, scale: $0.scale) },

@@ -37,7 +37,7 @@ struct ServerRoutes {
 
     private func generate(_ request: Request, _ context: ServerContext, kind: GenerationRequest.Kind) async throws -> Response {
         let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: service.configuration.maxBodyBytes) } catch let error as HTTPError where error.status == .contentTooLarge {
+        do { body = try await request.body.collect(upTo: service.configuration.maxBodyBytes) } catch is NIOTooManyBytesError {
             throw APIError.unprocessable("the request body is larger than this server's limit of \(service.configuration.maxBodyBytes) bytes")
         }
         let parsed = try GenerationRequest(body: Data(body.readableBytesView), kind: kind, limits: service.configuration)

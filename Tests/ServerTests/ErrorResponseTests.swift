@@ -16,8 +16,8 @@ struct ErrorResponseTests {
         ("txt2img", #"{"steps": "many"}"#, "steps must be an integer"),
         ("txt2img", #"{"steps": 2.5}"#, "steps must be an integer"),
         ("txt2img", #"{"cfg_scale": "high"}"#, "cfg_scale must be a number"),
-        ("txt2img", #"{"steps": 0}"#, "steps is 0; expected 1…20"),
-        ("txt2img", #"{"steps": 21}"#, "steps is 21; expected 1…20"),
+        ("txt2img", #"{"steps": 0}"#, "steps is 0; expected 1…60"),
+        ("txt2img", #"{"steps": 61}"#, "steps is 61; expected 1…60"),
         ("txt2img", #"{"width": 128, "height": 128, "steps": 1}"#, "at most 4096"),
         ("txt2img", #"{"width": 60, "height": 64, "steps": 1}"#, "multiple of 8"),
         ("txt2img", #"{"seed": -2}"#, "seed is -2"),
@@ -37,7 +37,7 @@ struct ErrorResponseTests {
     ]
 
     @Test func malformedOrOutOfLimitRequestsAre422WithAMessage() async throws {
-        try await ServerHarness.withServer({ $0.maxSteps = 20; $0.maxPixels = 4096; $0.maxImages = 4 }) { client in
+        try await ServerHarness.withServer({ $0.maxSteps = 60; $0.maxPixels = 4096; $0.maxImages = 4 }) { client in
             for (path, body, expected) in Self.cases {
                 let response = try await client.post("/sdapi/v1/\(path)", body)
                 #expect(response.status == .unprocessableContent, "\(path) \(body): \(response.status) \(response.text)")

@@ -3,6 +3,8 @@
 //
 // Dependency graph (fixed): TensorModule ← Layers ← TextEncoder, UNet, VAE;
 // TensorModule ← Tokenizer, Schedulers; all of them ← Pipeline ← StableDiffusion (umbrella) ← sd.
+// The HTTP server (Examples/SDServer, Hummingbird) is an example target used by `sd serve`: no
+// library target depends on it or on Hummingbird.
 import PackageDescription
 
 let strictSwift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -23,6 +25,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // Declarations of OpenBLAS's CBLAS interface. Deliberately not linked: the library is
@@ -57,8 +61,16 @@ let package = Package(
                 swiftSettings: strictSwift6),
         .executableTarget(
             name: "sd",
-            dependencies: ["StableDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["StableDiffusion", "SDServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/sd",
+            swiftSettings: strictSwift6),
+        // `sd serve`: an AUTOMATIC1111-compatible HTTP API on Hummingbird 2 (Documentation/Server.md).
+        // An example target, so that the library products carry no server dependency.
+        .target(
+            name: "SDServer",
+            dependencies: ["StableDiffusion", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/SDServer",
             swiftSettings: strictSwift6),
         // A scheduler written outside the library, through the public protocols only
         // (Documentation/CustomScheduler.md).
@@ -78,5 +90,12 @@ let package = Package(
         .testTarget(name: "VAETests", dependencies: ["VAE", "_TestSupport"], swiftSettings: strictSwift6),
         .testTarget(name: "SchedulersTests", dependencies: ["Schedulers", "_TestSupport"], swiftSettings: strictSwift6),
         .testTarget(name: "PipelineTests", dependencies: ["StableDiffusion", "_TestSupport"], swiftSettings: strictSwift6),
+        // The server's tests talk to it over TCP with Foundation's URLSession (libcurl), not
+        // HummingbirdTesting: that module brings AsyncHTTPClient, SwiftNIO SSL and BoringSSL into the
+        // build (minutes on CI, three times over with the sanitizer builds).
+        .testTarget(name: "ServerTests",
+                    dependencies: ["SDServer", "StableDiffusion", "_TestSupport",
+                                   .product(name: "Hummingbird", package: "hummingbird")],
+                    swiftSettings: strictSwift6),
     ]
 )

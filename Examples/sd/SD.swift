@@ -3,9 +3,9 @@ import StableDiffusion
 
 /// The `sd` command-line tool: Stable Diffusion on the CPU.
 @main
-struct SD: ParsableCommand {
+struct SD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sd",
         abstract: "Stable Diffusion on the CPU, in Swift.",
-        subcommands: [InfoCommand.self, TokenizeCommand.self, GenerateCommand.self])
+        subcommands: [InfoCommand.self, TokenizeCommand.self, GenerateCommand.self, ServeCommand.self])
 }

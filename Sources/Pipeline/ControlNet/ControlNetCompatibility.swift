@@ -25,7 +25,16 @@ extension StableDiffusionPipeline {
     ///   - name: How to name it in the error.
     /// - Throws: ``PipelineError/incompatibleControlNet(name:reason:)`` saying what differs.
     public func checkCompatibility(of model: ControlNetModel, name: String) throws(PipelineError) {
-        let control = model.configuration
+        try checkCompatibility(of: model.configuration, name: name)
+    }
+
+    /// Checks that a ControlNet of architecture `control` can guide this pipeline's denoiser.
+    ///
+    /// - Parameters:
+    ///   - control: The ControlNet's configuration.
+    ///   - name: How to name it in the error.
+    /// - Throws: ``PipelineError/incompatibleControlNet(name:reason:)`` saying what differs.
+    public func checkCompatibility(of control: ControlNetConfiguration, name: String) throws(PipelineError) {
         guard control.unet.inChannels == decoder.latentChannels else {
             throw .incompatibleControlNet(name: name, reason: "it takes \(control.unet.inChannels) latent channels and this model's VAE makes \(decoder.latentChannels)")
         }
@@ -66,7 +75,19 @@ extension StableDiffusionPipeline {
         }
         let model: ControlNetModel
         if isDirectory.boolValue {
-            do { model = try ControlNetModel(folder: path, variant: variant) } catch { throw .unet(error) }
+            // The configuration first, so a ControlNet for another base is named as such rather than
+            // by the first tensor whose shape does not fit.
+            do {
+                let configuration = try ControlNetConfiguration(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("config.json").path)
+                try checkCompatibility(of: configuration, name: path)
+                model = try ControlNetModel(folder: path, variant: variant)
+            } catch let error as UNetError {
+                throw .unet(error)
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                throw .component(name: "ControlNet", message: "\(error)")
+            }
         } else {
             guard let unet = (noisePredictor as? UNet2DConditionModel)?.configuration else {
                 throw .invalidModel(path: path, reason: "a single-file ControlNet takes its structure from the pipeline's UNet, and this pipeline's denoiser is not a UNet2DConditionModel; use a diffusers ControlNet folder")

@@ -8,6 +8,10 @@ extension RGBImage {
     /// a vertical pass, each rounding and clamping to 0…255. Resizing to the same size returns the
     /// image unchanged, as Pillow does.
     ///
+    /// Pillow up to 12 always runs the horizontal pass first; Pillow 13 runs the vertical pass first
+    /// when the height shrinks much more than the width (its pull request #9549), and since the
+    /// first pass rounds to 8 bits, those sizes differ from Pillow 13 by a few levels at sharp edges.
+    ///
     /// - Parameters:
     ///   - width: Output width, at least 1.
     ///   - height: Output height, at least 1.

@@ -9,6 +9,9 @@ public enum SingleFileComponent: String, Sendable, CaseIterable, Hashable {
     /// A ControlNet in its own file (`control_model.` in the original layout, or no prefix).
     case controlNet = "controlnet"
 
+    /// The components of a Stable Diffusion checkpoint (a ControlNet comes in a file of its own).
+    public static let checkpointComponents: [SingleFileComponent] = [.unet, .vae, .textEncoder]
+
     /// A name for messages ("UNet", "VAE", "text encoder").
     public var displayName: String {
         switch self {

@@ -14,8 +14,8 @@ Writes under `root/controlnet/`:
   `input_hint_block`, `zero_convs.N.0`, `middle_block_out.0`), fp16, verified to load back with
   `ControlNetModel.from_single_file(file, config=controlnet-a)` bit-identically.
 - `control-edges.png` (64×64) and `control-shapes.png` (80×48): control images (drawn edges and
-  filled shapes); `lanczos.safetensors`: `control-shapes.png` resized by PIL (`Image.resize`, LANCZOS,
-  as diffusers' `VaeImageProcessor` does) to several sizes, as uint8 values.
+  filled shapes); `lanczos-WxH.png`: `control-shapes.png` resized by PIL (`Image.resize`, LANCZOS,
+  as diffusers' `VaeImageProcessor` does) to several sizes.
 - `residuals.safetensors`: one forward of controlnet-a (fp16 weights computed in fp32) on fixed inputs
   at conditioning scale 0.7: `input/latents`, `input/context`, `input/image`, `down.N`, `mid`.
 - `runs.safetensors` + `cases.json` + `<case>.png`: seeded `StableDiffusionControlNetPipeline` runs on
@@ -138,11 +138,10 @@ def residuals(out, edges):
 
 
 def lanczos(out, shapes):
-    tensors = {}
-    for w, h in ((64, 64), (33, 71), (80, 48), (120, 40)):
-        resized = shapes.resize((w, h), resample=Image.LANCZOS)
-        tensors[f"{w}x{h}"] = torch.from_numpy(np.array(resized).astype(np.uint8).copy())
-    save_file(tensors, str(out / "lanczos.safetensors"))
+    # Pillow 13 resizes vertically first when the height shrinks much more than the width (its PR
+    # #9549); the Swift resize always goes horizontal-first, so those sizes are not recorded.
+    for w, h in ((64, 64), (33, 71), (80, 48)):
+        shapes.resize((w, h), resample=Image.LANCZOS).save(out / f"lanczos-{w}x{h}.png")
 
 
 CASES = [

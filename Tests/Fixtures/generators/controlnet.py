@@ -185,8 +185,10 @@ def runs(root, out):
         tensors[f"{case['name']}/latents"] = results[0].detach().to(torch.float32).contiguous()
         picture = results[1][0]
         picture.save(out / f"{case['name']}.png")
+        # width/height: the output size; requested_*: what was passed (None: the control image's size).
         manifest["cases"].append(dict(case, start=start, end=end, guidance=case.get("guidance", 7.5),
-                                      width=picture.width, height=picture.height))
+                                      width=picture.width, height=picture.height,
+                                      requested_width=case.get("width"), requested_height=case.get("height")))
         print(f"   {case['name']}: {picture.width}x{picture.height} latents |max| {results[0].abs().max():.3f}", flush=True)
     save_file(tensors, str(out / "runs.safetensors"), metadata={"format": "pt"})
     (out / "cases.json").write_text(json.dumps(manifest, indent=1) + "\n")

@@ -74,6 +74,16 @@ struct GenerateCommand: ParsableCommand {
     var embedding: [String] = []
     @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
     var vaeTiling = false
+    @Option(name: .customLong("controlnet"), help: "A ControlNet: diffusers folder or original single file (repeatable; the n-th pairs with the n-th --control-image).")
+    var controlNets: [String] = []
+    @Option(name: .customLong("control-image"), help: "The control image (PNG, already preprocessed) for the n-th --controlnet; resized to the output size, which it sets when --width/--height are not given.")
+    var controlImages: [String] = []
+    @Option(name: .customLong("control-scale"), help: "Conditioning scale of the n-th ControlNet (default 1.0; one value applies to all).")
+    var controlScales: [Float] = []
+    @Option(name: .customLong("control-start"), help: "Fraction of the steps after which the ControlNet starts acting (default 0; one value applies to all, or one per ControlNet).")
+    var controlStarts: [Double] = []
+    @Option(name: .customLong("control-end"), help: "Fraction of the steps after which it stops (default 1; one value applies to all, or one per ControlNet).")
+    var controlEnds: [Double] = []
 
     func validate() throws {
         guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
@@ -81,6 +91,13 @@ struct GenerateCommand: ParsableCommand {
         if maskImage != nil, initImage == nil { throw ValidationError("--mask-image needs --init-image: \(PipelineError.maskWithoutInitImage)") }
         if maskBlur != nil, maskImage == nil { throw ValidationError("--mask-blur needs --mask-image (it pastes the original back outside the mask)") }
         _ = try microConditioning()
+        guard controlImages.count == controlNets.count else {
+            throw ValidationError("give one --control-image per --controlnet (\(controlNets.count) ControlNets, \(controlImages.count) images)")
+        }
+        for (flag, count) in [("--control-scale", controlScales.count), ("--control-start", controlStarts.count), ("--control-end", controlEnds.count)]
+        where count > 1 && count != controlNets.count || count > 0 && controlNets.isEmpty {
+            throw ValidationError("\(flag) is given \(count) times for \(controlNets.count) ControlNets; give it once (for all) or once per --controlnet")
+        }
     }
 
     /// `--original-size`, `--crop-top-left`, `--target-size` as SDXL's micro-conditioning.
@@ -105,6 +122,11 @@ struct GenerateCommand: ParsableCommand {
         if let aestheticScore { micro.aestheticScore = aestheticScore }
         if let negativeAestheticScore { micro.negativeAestheticScore = negativeAestheticScore }
         return micro
+    }
+
+    /// The n-th value of a repeatable option: its own, the single one given for all, or the default.
+    static func value<T>(_ values: [T], _ index: Int, default fallback: T) -> T {
+        values.count > index ? values[index] : (values.count == 1 ? values[0] : fallback)
     }
 
     func run() throws {
@@ -142,6 +164,14 @@ struct GenerateCommand: ParsableCommand {
         parameters.mask = mask
         parameters.maskBlur = maskBlur
         if let initialLatents { parameters.initialLatents = try Self.readLatents(initialLatents) }
+        for (index, path) in controlNets.enumerated() {
+            progress.message("loading ControlNet \(path)")
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            parameters.controlNets.append(ControlNetInput(
+                model: try pipeline.loadControlNet(at: path), image: try RGBImage(pngFile: controlImages[index]),
+                scale: Self.value(controlScales, index, default: 1), start: Self.value(controlStarts, index, default: 0),
+                end: Self.value(controlEnds, index, default: 1), name: name))
+        }
 
         let result = try pipeline.generate(prompt: prompt, parameters: parameters) { update in
             progress.update(step: update.step, total: update.totalSteps, elapsed: update.elapsedSeconds)

@@ -30,6 +30,8 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The model is an inpainting model (its UNet takes a mask and masked-image latents) and was asked
     /// to generate without a mask.
     case inpaintingModelNeedsMask(model: String)
+    /// A ControlNet was made for another base model (SD 2.x on SD 1.x, SDXL, another latent size).
+    case incompatibleControlNet(name: String, reason: String)
     /// The generation was cancelled (Swift task cancellation).
     case cancelled
     /// An error from the tokenizer.
@@ -68,6 +70,7 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .maskWithoutInitImage: return "a mask image was given without an init image; inpainting needs both"
         case .inpaintingModelNeedsMask(let model):
             return "\(model) is an inpainting model (its UNet takes 9 input channels); give an init image and a mask image"
+        case .incompatibleControlNet(let name, let reason): return "ControlNet \(name) cannot guide this model: \(reason)"
         case .cancelled: return "generation cancelled"
         case .tokenizer(let error): return error.description
         case .textEncoder(let error): return error.description

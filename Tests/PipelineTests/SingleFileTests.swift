@@ -25,6 +25,7 @@ struct SingleFileTests {
             case .unet: return Fixtures.path("pipeline/\(folder)/unet/diffusion_pytorch_model\(weightSuffix)")
             case .vae: return Fixtures.path("pipeline/\(folder)/vae/diffusion_pytorch_model\(weightSuffix)")
             case .textEncoder: return Fixtures.path("pipeline/\(folder)/text_encoder/model\(weightSuffix)")
+            case .controlNet: return Fixtures.path("controlnet/controlnet-a/diffusion_pytorch_model.safetensors")
             }
         }
     }
@@ -84,7 +85,7 @@ struct SingleFileTests {
         let sources: [SingleFileComponent: SingleFileWeightSource] = [
             .unet: checkpoint.unet, .vae: checkpoint.vae, .textEncoder: checkpoint.textEncoder,
         ]
-        for component in SingleFileComponent.allCases {
+        for component in SingleFileComponent.checkpointComponents {
             let source = try #require(sources[component])
             let reference = try SafetensorsFile(path: model.folderFile(component))
             let names = try #require(source.tensorNames)
@@ -164,7 +165,7 @@ struct SingleFileTests {
         let mapping = try SingleFileKeyMapping(tensorShapes: ldm, path: "ldm-keys-\(name).json")
         #expect(mapping.family == family)
         #expect(mapping.layout == (family == .stableDiffusion1 ? .sd15 : .sd21))
-        for component in SingleFileComponent.allCases {
+        for component in SingleFileComponent.checkpointComponents {
             let expected = try #require(catalogue[component.rawValue])
             let actual = mapping[component].mapValues(\.shape)
             #expect(actual.count == expected.count, "\(name) \(component)")

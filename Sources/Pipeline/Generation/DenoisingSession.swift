@@ -49,6 +49,8 @@ public final class DenoisingSession {
     private let guided: Bool
     /// Inpainting's mask inputs, when the parameters carry a mask.
     private let inpainting: InpaintingInputs?
+    /// The ControlNets' prepared images and per-step residuals, when the parameters name any.
+    private let control: ControlGuidance?
 
     /// The timesteps the session will run (for image-to-image, only the remaining ones).
     public var timesteps: [Double] { scheduler.timesteps }
@@ -66,6 +68,15 @@ public final class DenoisingSession {
                                     allowed: "either initialLatents (text-to-image) or initImage (image-to-image)")
         }
         if pipeline.isInpaintingModel, parameters.mask == nil { throw .inpaintingModelNeedsMask(model: pipeline.modelName) }
+        for (index, input) in parameters.controlNets.enumerated() {
+            try pipeline.checkCompatibility(of: input.model, name: "controlNets[\(index)] (\(input.name))")
+        }
+        if parameters.initImage != nil, !parameters.controlNets.isEmpty {
+            throw .invalidParameter(name: "controlNets", value: "given together with initImage",
+                                    allowed: "ControlNets with text-to-image only (image-to-image ControlNet is not implemented)")
+        }
+        control = parameters.controlNets.isEmpty ? nil
+            : ControlGuidance(inputs: parameters.controlNets, width: resolved.width, height: resolved.height)
         self.pipeline = pipeline
         self.prompt = prompt
         self.parameters = parameters
@@ -175,22 +186,30 @@ public final class DenoisingSession {
         var positive = try attributing(to: "pipeline") { try conditioning.positive.conditioning(atStep: step).repeatingRows(count) }
         if let extra { positive.extraInputChannels = extra }
         guard let negativeSchedule = conditioning.negative else {
-            return try denoise(scaled, timestep: timestep, conditioning: positive)
+            return try denoise(scaled, timestep: timestep, conditioning: positive, step: step)
         }
         var negative = try attributing(to: "pipeline") { try negativeSchedule.conditioning(atStep: step).repeatingRows(count) }
         if let extra { negative.extraInputChannels = extra }
         if negative.tokenCount == positive.tokenCount {
             let batched = try attributing(to: "pipeline") { try DenoiserConditioning.concatenated([negative, positive]) }
             let input = try attributing(to: "pipeline") { try Tensor.concatenate([scaled, scaled], axis: 0) }
-            return try denoise(input, timestep: timestep, conditioning: batched)
+            return try denoise(input, timestep: timestep, conditioning: batched, step: step)
         }
-        let halves = [try denoise(scaled, timestep: timestep, conditioning: negative),
-                      try denoise(scaled, timestep: timestep, conditioning: positive)]
+        let halves = [try denoise(scaled, timestep: timestep, conditioning: negative, step: step),
+                      try denoise(scaled, timestep: timestep, conditioning: positive, step: step)]
         return try attributing(to: "pipeline") { try Tensor.concatenate(halves, axis: 0) }
     }
 
-    private func denoise(_ latents: Tensor, timestep: Double, conditioning: DenoiserConditioning) throws(PipelineError) -> Tensor {
-        try attributing(to: "UNet") {
+    /// One denoiser call, with the ControlNets' residuals for this step added to the conditioning
+    /// (computed on the same batch, context and timestep, as diffusers' ControlNet pipeline does).
+    private func denoise(_ latents: Tensor, timestep: Double, conditioning: DenoiserConditioning,
+                         step: Int) throws(PipelineError) -> Tensor {
+        var conditioning = conditioning
+        if let control, let residuals = try control.residuals(step: step, of: totalSteps, latents: latents, timestep: timestep,
+                                                              context: conditioning.context) {
+            conditioning.controlResiduals = residuals
+        }
+        return try attributing(to: "UNet") {
             try pipeline.noisePredictor.predictNoise(latents: latents, timestep: timestep, conditioning: conditioning)
         }
     }

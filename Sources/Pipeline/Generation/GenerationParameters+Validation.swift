@@ -38,9 +38,13 @@ extension GenerationParameters {
         }
         guard strength.isFinite, strength >= 0, strength <= 1 else { throw invalid("strength", "\(strength)", "0…1") }
         if let clipSkip, clipSkip < 0 { throw invalid("clipSkip", "\(clipSkip)", "0 or more") }
-        let width = self.width ?? initImage?.width ?? defaultSize
-        let height = self.height ?? initImage?.height ?? defaultSize
         let step = max(8, downsamplingFactor)
+        try validateControlNets()
+        // diffusers' ControlNet pipeline takes the size of the (first) control image, rounded down
+        // to a multiple of the VAE factor (`VaeImageProcessor.get_default_height_width`).
+        let controlImage = controlNets.first?.image
+        let width = self.width ?? initImage?.width ?? controlImage.map { $0.width - $0.width % downsamplingFactor } ?? defaultSize
+        let height = self.height ?? initImage?.height ?? controlImage.map { $0.height - $0.height % downsamplingFactor } ?? defaultSize
         for (name, value) in [("width", width), ("height", height)] {
             guard value > 0, value <= Self.maximumSide, value % step == 0 else {
                 throw invalid(name, "\(value)", "a multiple of \(step) in \(step)…\(Self.maximumSide)")
@@ -70,5 +74,22 @@ extension GenerationParameters {
         }
         return Resolved(width: width, height: height, latentWidth: latentWidth, latentHeight: latentHeight,
                         guidanceScale: guidanceScale, strength: strength)
+    }
+
+    /// Each ControlNet's scale and window, as diffusers' `check_inputs` requires them.
+    private func validateControlNets() throws(PipelineError) {
+        for (index, input) in controlNets.enumerated() {
+            let name = "controlNets[\(index)]"
+            guard input.scale.isFinite else {
+                throw .invalidParameter(name: "\(name).scale", value: "\(input.scale)", allowed: "a finite number")
+            }
+            guard input.start >= 0, input.end <= 1, input.start < input.end else {
+                throw .invalidParameter(name: "\(name).start/end", value: "\(input.start)…\(input.end)",
+                                        allowed: "0 ≤ start < end ≤ 1")
+            }
+            guard input.image.width >= 1, input.image.height >= 1 else {
+                throw .invalidParameter(name: "\(name).image", value: "\(input.image.width)×\(input.image.height)", allowed: "a non-empty image")
+            }
+        }
     }
 }

@@ -54,6 +54,10 @@ public struct GenerationParameters: Sendable {
     /// SDXL's micro-conditioning: original size, crop top-left and target size (diffusers' `original_size`,
     /// `crops_coords_top_left`, `target_size`); by default the output size and no crop. Ignored by SD 1.x/2.x.
     public var microConditioning = SDXLMicroConditioning()
+    /// ControlNets guiding the generation (diffusers' `StableDiffusionControlNetPipeline`; several
+    /// act as its `MultiControlNetModel`, residuals summed). With no width and height given, the
+    /// output size is the first control image's, rounded down to a multiple of 8.
+    public var controlNets: [ControlNetInput] = []
 
     /// Parameters with diffusers' defaults.
     public init() {}

@@ -8,11 +8,35 @@ extension ComponentMapBuilder {
     /// with one more layer each, the upsampler (`.conv`) sitting in the last layer of every up block but
     /// the last, at `.1` or, after a transformer, `.2`.
     mutating func addUNet(_ layout: SingleFileLayout.UNetLayout) throws(SingleFileError) {
+        try addUNetEncoder(layout)
+        try mapParameters("out.0", to: "conv_norm_out")
+        try mapParameters("out.2", to: "conv_out")
+        let layers = layout.layersPerBlock
+        let depths = layout.transformerLayersPerBlock
+        let upDepths = Array(depths.reversed())
+        var output = 0
+        for (block, kind) in layout.upBlocks.enumerated() {
+            for layer in 0...layers {
+                try addUNetResnet("output_blocks.\(output).0", to: "up_blocks.\(block).resnets.\(layer)")
+                if kind == .crossAttention {
+                    try addTransformer("output_blocks.\(output).1", to: "up_blocks.\(block).attentions.\(layer)",
+                                       depth: upDepths[block], linear: layout.useLinearProjection)
+                }
+                if layer == layers, block != layout.upBlocks.count - 1 {
+                    let slot = kind == .crossAttention ? 2 : 1
+                    try mapParameters("output_blocks.\(output).\(slot).conv", to: "up_blocks.\(block).upsamplers.0.conv")
+                }
+                output += 1
+            }
+        }
+    }
+
+    /// The encoder half the UNet shares with a ControlNet (`time_embed`, `input_blocks`,
+    /// `middle_block`): time embedding, `conv_in`, down blocks, mid block.
+    mutating func addUNetEncoder(_ layout: SingleFileLayout.UNetLayout) throws(SingleFileError) {
         try mapParameters("time_embed.0", to: "time_embedding.linear_1")
         try mapParameters("time_embed.2", to: "time_embedding.linear_2")
         try mapParameters("input_blocks.0.0", to: "conv_in")
-        try mapParameters("out.0", to: "conv_norm_out")
-        try mapParameters("out.2", to: "conv_out")
 
         let layers = layout.layersPerBlock
         let depths = layout.transformerLayersPerBlock
@@ -36,23 +60,6 @@ extension ComponentMapBuilder {
         try addTransformer("middle_block.1", to: "mid_block.attentions.0", depth: depths[depths.count - 1],
                            linear: layout.useLinearProjection)
         try addUNetResnet("middle_block.2", to: "mid_block.resnets.1")
-
-        let upDepths = Array(depths.reversed())
-        var output = 0
-        for (block, kind) in layout.upBlocks.enumerated() {
-            for layer in 0...layers {
-                try addUNetResnet("output_blocks.\(output).0", to: "up_blocks.\(block).resnets.\(layer)")
-                if kind == .crossAttention {
-                    try addTransformer("output_blocks.\(output).1", to: "up_blocks.\(block).attentions.\(layer)",
-                                       depth: upDepths[block], linear: layout.useLinearProjection)
-                }
-                if layer == layers, block != layout.upBlocks.count - 1 {
-                    let slot = kind == .crossAttention ? 2 : 1
-                    try mapParameters("output_blocks.\(output).\(slot).conv", to: "up_blocks.\(block).upsamplers.0.conv")
-                }
-                output += 1
-            }
-        }
     }
 
     /// LDM `ResBlock` → diffusers `ResnetBlock2D`. The shortcut exists when the input and output widths

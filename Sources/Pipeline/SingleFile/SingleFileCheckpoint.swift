@@ -92,7 +92,7 @@ public struct SingleFileCheckpoint: Sendable {
     /// Every mapped tensor must be a float type the SDK reads, so a bad dtype is reported at open, with
     /// its key, rather than midway through loading a model.
     private static func checkReadable(_ file: SafetensorsFile, mapping: SingleFileKeyMapping) throws(SingleFileError) {
-        for component in SingleFileComponent.allCases {
+        for component in SingleFileComponent.checkpointComponents {
             for source in mapping[component].values {
                 if let entry = file.entries[source.checkpointKey], !entry.dtype.isReadableAsFloat {
                     throw .unsupportedDType(path: file.path, key: source.checkpointKey, dtype: entry.dtype.rawValue)

@@ -6,6 +6,11 @@ public enum SingleFileComponent: String, Sendable, CaseIterable, Hashable {
     case vae
     /// The CLIP / OpenCLIP text model (`cond_stage_model.`).
     case textEncoder = "text_encoder"
+    /// A ControlNet in its own file (`control_model.` in the original layout, or no prefix).
+    case controlNet = "controlnet"
+
+    /// The components of a Stable Diffusion checkpoint (a ControlNet comes in a file of its own).
+    public static let checkpointComponents: [SingleFileComponent] = [.unet, .vae, .textEncoder]
 
     /// A name for messages ("UNet", "VAE", "text encoder").
     public var displayName: String {
@@ -13,6 +18,7 @@ public enum SingleFileComponent: String, Sendable, CaseIterable, Hashable {
         case .unet: return "UNet"
         case .vae: return "VAE"
         case .textEncoder: return "text encoder"
+        case .controlNet: return "ControlNet"
         }
     }
 
@@ -22,6 +28,7 @@ public enum SingleFileComponent: String, Sendable, CaseIterable, Hashable {
         case .unet: return "model.diffusion_model."
         case .vae: return "first_stage_model."
         case .textEncoder: return "cond_stage_model."
+        case .controlNet: return "control_model."
         }
     }
 }

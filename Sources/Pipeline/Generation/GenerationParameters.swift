@@ -54,6 +54,11 @@ public struct GenerationParameters: Sendable {
     /// SDXL's micro-conditioning: original size, crop top-left and target size (diffusers' `original_size`,
     /// `crops_coords_top_left`, `target_size`); by default the output size and no crop. Ignored by SD 1.x/2.x.
     public var microConditioning = SDXLMicroConditioning()
+    /// Live previews: every this many steps the progress callback receives preview images
+    /// (``GenerationProgress/previews``), decoded with the pipeline's preview decoder (TAESD) or the
+    /// family's latent → RGB approximation; nil (the default) decodes none. Must be at least 1.
+    /// Previews never change the result.
+    public var previewInterval: Int?
 
     /// Parameters with diffusers' defaults.
     public init() {}

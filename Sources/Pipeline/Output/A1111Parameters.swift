@@ -33,7 +33,7 @@ enum A1111Parameters {
     /// The full text.
     static func text(prompt: String, parameters: GenerationParameters, guidanceScale: Float, strength: Double,
                      scheduler: any SchedulerConfiguration, steps: Int, seed: UInt64, width: Int, height: Int,
-                     modelName: String, randomName: String, inpaintingModel: Bool = false) -> String {
+                     modelName: String, randomName: String, inpaintingModel: Bool = false, vaeName: String? = nil) -> String {
         var lines = [prompt]
         if let negative = parameters.negativePrompt, !negative.isEmpty { lines.append("Negative prompt: \(negative)") }
         let (sampler, schedule) = samplerName(for: scheduler)
@@ -42,6 +42,8 @@ enum A1111Parameters {
             ("CFG scale", format(guidanceScale)), ("Seed", "\(seed)"), ("Size", "\(width)x\(height)"),
             ("Model", quoted(modelName)),
         ]
+        // The web UI writes the replacement VAE's file name after the model ("VAE: vae-ft-mse-…").
+        if let vaeName { fields.append(("VAE", quoted(vaeName))) }
         // The web UI's order: Denoising strength, Conditional mask weight, Clip skip, RNG, then the
         // img2img tab's extras (Mask blur, written whenever a mask is used: it marks inpainting).
         if parameters.initImage != nil { fields.append(("Denoising strength", "\(strength)")) }

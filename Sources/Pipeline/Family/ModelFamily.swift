@@ -15,7 +15,7 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
     public var defaultInpaintingStrength: Double
     /// The `scaling_factor` of the family's published VAE (0.18215 for SD 1.x/2.x, 0.13025 for SDXL):
     /// a replacement ``AutoencoderKL`` whose factor is another family's was trained for that family's
-    /// latent space and is refused (``PipelineError/incompatibleVAE(path:reason:)``).
+    /// latent space and is refused (``PipelineError/vaeFamilyMismatch(path:vaeFamily:modelFamily:evidence:)``).
     public var vaeScalingFactor: Double
     /// The cheap latent → RGB preview used when no preview decoder is given (the factors ComfyUI
     /// uses for the family's latent space).

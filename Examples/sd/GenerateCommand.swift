@@ -84,12 +84,20 @@ struct GenerateCommand: ParsableCommand {
     var controlStarts: [Double] = []
     @Option(name: .customLong("control-end"), help: "Fraction of the steps after which it stops (default 1; one value applies to all, or one per ControlNet).")
     var controlEnds: [Double] = []
+    @Option(name: .long, help: "A replacement VAE: an AutoencoderKL folder, a single .safetensors VAE (LDM layout), or a TAESD (AutoencoderTiny) folder, which also decodes the previews.")
+    var vae: String?
+    @Option(name: .long, help: "Write a preview image every N steps to --preview (TAESD when --vae is one, else a fast latent → RGB approximation).")
+    var previewEvery: Int?
+    @Option(name: .long, help: "The preview PNG, rewritten atomically at each preview (the first image of a batch).")
+    var preview: String?
 
     func validate() throws {
         guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if maskImage != nil, initImage == nil { throw ValidationError("--mask-image needs --init-image: \(PipelineError.maskWithoutInitImage)") }
         if maskBlur != nil, maskImage == nil { throw ValidationError("--mask-blur needs --mask-image (it pastes the original back outside the mask)") }
+        if let previewEvery, previewEvery < 1 { throw ValidationError("--preview-every must be at least 1") }
+        if (previewEvery == nil) != (preview == nil) { throw ValidationError("--preview-every and --preview go together") }
         _ = try microConditioning()
         guard controlImages.count == controlNets.count else {
             throw ValidationError("give one --control-image per --controlnet (\(controlNets.count) ControlNets, \(controlImages.count) images)")
@@ -130,7 +138,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try OutputFiles.checkFolders(of: [output] + [outputLatents, statsJson].compactMap { $0 })
+        try OutputFiles.checkFolders(of: [output] + [outputLatents, statsJson, preview].compactMap { $0 })
         if let threads { ComputeConfiguration.threads = threads }
         // The images are read before the model, so a bad one fails in a moment.
         let initImage = try self.initImage.map { (path) throws(PipelineError) in try RGBImage(pngFile: path) }
@@ -138,7 +146,7 @@ struct GenerateCommand: ParsableCommand {
         let progress = ProgressBar()
         progress.message("loading \(model)")
         var pipeline = try StableDiffusionPipeline(
-            contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+            contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil, vae: vae))
         if !lora.isEmpty || !embedding.isEmpty {
             let loras = try lora.map { argument in
                 let (path, scale) = try Self.loraArgument(argument)
@@ -158,6 +166,7 @@ struct GenerateCommand: ParsableCommand {
         parameters.numberOfImages = numImages
         parameters.clipSkip = clipSkip
         parameters.strength = strength
+        parameters.previewInterval = previewEvery
         parameters.microConditioning = try microConditioning()
         if let scheduler { parameters.scheduler = try pipeline.scheduler(named: scheduler) }
         parameters.initImage = initImage
@@ -173,8 +182,16 @@ struct GenerateCommand: ParsableCommand {
                 end: Self.value(controlEnds, index, default: 1), name: name))
         }
 
+        let previewPath = preview
+        var previewFailed = false
         let result = try pipeline.generate(prompt: prompt, parameters: parameters) { update in
             progress.update(step: update.step, total: update.totalSteps, elapsed: update.elapsedSeconds)
+            // writePNG renames a finished temporary file over the preview, so a viewer never reads half a PNG.
+            guard let previewPath, let image = update.preview, !previewFailed else { return }
+            do { try image.writePNG(to: previewPath) } catch {
+                previewFailed = true  // reported once; the generation itself goes on
+                progress.message("preview not written: \(error)")
+            }
         }
         progress.finish()
         let files = OutputFiles()

@@ -32,6 +32,12 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     case inpaintingModelNeedsMask(model: String)
     /// A ControlNet was made for another base model (SD 2.x on SD 1.x, SDXL, another latent size).
     case incompatibleControlNet(name: String, reason: String)
+    /// A replacement VAE whose latents have another channel count than the model's (an SD3 / Flux
+    /// VAE with 16 channels for a 4-channel SD model, …).
+    case vaeLatentChannelsMismatch(path: String, vaeChannels: Int, modelChannels: Int)
+    /// A replacement VAE made for another model family's latent space (recognised by its
+    /// `scaling_factor`: an SDXL VAE, 0.13025, on an SD 1.x model, 0.18215, or the reverse).
+    case vaeFamilyMismatch(path: String, vaeFamily: String, modelFamily: String, evidence: String)
     /// The generation was cancelled (Swift task cancellation).
     case cancelled
     /// An error from the tokenizer.
@@ -71,6 +77,10 @@ public enum PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
         case .inpaintingModelNeedsMask(let model):
             return "\(model) is an inpainting model (its UNet takes 9 input channels); give an init image and a mask image"
         case .incompatibleControlNet(let name, let reason): return "ControlNet \(name) cannot guide this model: \(reason)"
+        case .vaeLatentChannelsMismatch(let path, let vaeChannels, let modelChannels):
+            return "\(path): the VAE has \(vaeChannels) latent channels; the model's latents have \(modelChannels)"
+        case .vaeFamilyMismatch(let path, let vaeFamily, let modelFamily, let evidence):
+            return "\(path): this VAE is for \(vaeFamily) models (\(evidence)); the model is \(modelFamily), whose latent space differs"
         case .cancelled: return "generation cancelled"
         case .tokenizer(let error): return error.description
         case .textEncoder(let error): return error.description

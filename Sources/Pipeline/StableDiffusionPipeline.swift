@@ -1,4 +1,5 @@
 import Foundation
+import VAE
 
 /// Stable Diffusion text-to-image (and image-to-image), as diffusers' `StableDiffusionPipeline` and
 /// `StableDiffusionImg2ImgPipeline` run it: prompt conditioner (tokenizer → text encoder) → a
@@ -22,10 +23,20 @@ public struct StableDiffusionPipeline: Sendable {
     public var textEncoder: any TextEncoding { conditioner.textEncoders[0].encoder }
     /// The denoiser (the UNet).
     public let noisePredictor: any NoisePredictor
-    /// Latents → images.
-    public let decoder: any LatentDecoding
+    /// Latents → images (the model's VAE, or the one ``replacingVAE(_:)`` put in its place).
+    public internal(set) var decoder: any LatentDecoding
     /// Images → latents, for image-to-image; nil if the model has none.
-    public let encoder: (any LatentEncoding)?
+    public internal(set) var encoder: (any LatentEncoding)?
+    /// Latents → preview images (``GenerationParameters/previewInterval``): a TAESD when one is given
+    /// (``replacingVAE(_:)`` with a TAESD, or ``replacingPreviewDecoder(_:)``); nil uses the family's
+    /// ``ModelFamily/latentPreview`` approximation.
+    public internal(set) var previewDecoder: (any LatentDecoding)?
+    /// The replacement VAE's name (its file or folder name) when the VAE was replaced, for the PNG
+    /// parameters; nil for the model's own.
+    public internal(set) var vaeName: String?
+    /// The configuration of the model's own AutoencoderKL, when it has one: single-file replacement
+    /// VAEs are read with it (their files carry none).
+    public let modelVAEConfiguration: AutoencoderKLConfiguration?
     /// The model's own scheduler, used when the parameters name none.
     public let defaultScheduler: any SchedulerConfiguration
     /// The model's scheduler options (betas, prediction type, …) that named schedulers are built from,
@@ -36,7 +47,7 @@ public struct StableDiffusionPipeline: Sendable {
     /// A name for the model (the folder or file name), written into the PNG parameters.
     public let modelName: String
     /// Seconds it took to load the model (0 for pipelines assembled from components).
-    public let loadSeconds: Double
+    public internal(set) var loadSeconds: Double
     /// Whether the denoiser is an inpainting model: it takes the mask and the masked image's latents
     /// as extra input channels (SD 1.5 / SD 2 inpainting, `in_channels` 9), and so needs a mask.
     public let isInpaintingModel: Bool
@@ -105,6 +116,7 @@ public struct StableDiffusionPipeline: Sendable {
         self.noisePredictor = noisePredictor
         self.decoder = decoder
         self.encoder = encoder
+        self.modelVAEConfiguration = (decoder as? AutoencoderKL)?.configuration ?? (decoder as? VAEDecoder)?.configuration
         self.schedulerOptions = schedulerOptions
         if let defaultScheduler {
             self.defaultScheduler = defaultScheduler

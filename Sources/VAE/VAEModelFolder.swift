@@ -13,12 +13,17 @@ struct VAEModelFolder {
     ///     variant's file only.
     init(directory: URL, variant: String?) throws(VAEError) {
         configuration = try AutoencoderKLConfiguration(contentsOf: directory.appendingPathComponent("config.json"))
+        loader = try Self.openWeights(directory: directory, variant: variant)
+    }
+
+    /// Opens the folder's weights file (`diffusion_pytorch_model[.variant].safetensors`) for strict loading.
+    static func openWeights(directory: URL, variant: String?) throws(VAEError) -> WeightLoader {
         guard let file = WeightFile.locate(in: directory, baseName: "diffusion_pytorch_model", variant: variant) else {
             throw .weightsNotFound(directory: directory.path,
                                    lookedFor: WeightFile.candidates(baseName: "diffusion_pytorch_model", variant: variant))
         }
         let path = file.path
-        loader = WeightLoader(source: try wrappingTensorErrors { () throws(TensorError) in
+        return WeightLoader(source: try wrappingTensorErrors { () throws(TensorError) in
             try SafetensorsWeightSource(path: path)
         })
     }

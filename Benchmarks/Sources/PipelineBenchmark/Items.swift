@@ -35,6 +35,7 @@ enum Item: String, CaseIterable {
     case generate512 = "generate-512", generate256 = "generate-256"
     case widen = "widen"
     case load = "load"
+    case previewTAESD512 = "preview-taesd-512", previewApproximation512 = "preview-approx-512"
     case precisionAB = "precision-ab"
     case residencyAB = "residency-ab"
     case loraAB = "lora-ab"
@@ -50,6 +51,8 @@ enum Item: String, CaseIterable {
         case .generate256: return "full generation 256², PNDM, guidance 7.5"
         case .widen: return "widening every UNet weight to float32 once (the per-step cost of 16-bit storage)"
         case .load: return "StableDiffusionPipeline(contentsOf:) on a diffusers folder"
+        case .previewTAESD512: return "live preview at 512²: TAESD decode of 1 × 4 × 64 × 64, to RGB8, PNG encoded"
+        case .previewApproximation512: return "live preview at 512²: latent → RGB approximation of 1 × 4 × 64 × 64, to RGB8, PNG encoded"
         case .precisionAB: return "UNet 512² step with weights kept fp16 (A) and float32 (B), forwards alternated"
         case .residencyAB: return "UNet 512² step with fp16 weights memory-mapped (A) and copied into memory (B), alternated"
         case .loraAB: return "UNet 512² step with a rank-32 LoRA on every transformer layer (A) and without (B), fp16 weights, alternated; apply time and memory"
@@ -88,6 +91,16 @@ struct ItemRunner {
             return try timed(item, runs: runs, warmup: 0) { _ = try decoder.decode(latents: latents) }
         case .generate512, .generate256:
             return try generation(item, side: item == .generate512 ? 512 : 256)
+        case .previewTAESD512, .previewApproximation512:
+            // TAESD as published (madebyollin/taesd: 64 channels, blocks 3-3-3-1), random float32 weights.
+            let decoder: any LatentDecoding = item == .previewTAESD512
+                ? try TinyDecoder(configuration: .taesd, weights: WeightLoader(source: RandomWeightSource(seed: 4)).reader())
+                : LatentRGBApproximation.stableDiffusion
+            let latents = SyntheticInputs.gaussian([1, 4, 64, 64], seed: 3)
+            // What `sd generate --preview` does per preview, short of the file write.
+            return try timed(item, runs: max(runs, 5), warmup: 1) {
+                _ = try RGBImage(decoderOutput: decoder.decode(latents: latents)).pngData()
+            }
         case .widen:
             return try widening()
         case .load:

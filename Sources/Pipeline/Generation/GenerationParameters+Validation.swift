@@ -38,6 +38,7 @@ extension GenerationParameters {
         }
         guard strength.isFinite, strength >= 0, strength <= 1 else { throw invalid("strength", "\(strength)", "0…1") }
         if let clipSkip, clipSkip < 0 { throw invalid("clipSkip", "\(clipSkip)", "0 or more") }
+        if let previewInterval, previewInterval < 1 { throw invalid("previewInterval", "\(previewInterval)", "1 or more, or nil for no previews") }
         let step = max(8, downsamplingFactor)
         try validateControlNets()
         // diffusers' ControlNet pipeline takes the size of the (first) control image, rounded down

@@ -58,6 +58,11 @@ public struct GenerationParameters: Sendable {
     /// act as its `MultiControlNetModel`, residuals summed). With no width and height given, the
     /// output size is the first control image's, rounded down to a multiple of 8.
     public var controlNets: [ControlNetInput] = []
+    /// Live previews: every this many steps the progress callback receives preview images
+    /// (``GenerationProgress/previews``), decoded with the pipeline's preview decoder (TAESD) or the
+    /// family's latent → RGB approximation; nil (the default) decodes none. Must be at least 1.
+    /// Previews never change the result.
+    public var previewInterval: Int?
 
     /// Parameters with diffusers' defaults.
     public init() {}

@@ -11,8 +11,16 @@ public struct GenerationProgress: Sendable {
     public var totalSteps: Int
     /// Seconds since the generation started (text encoding included).
     public var elapsedSeconds: Double
-    /// The latents after this step, for previews.
+    /// The latents after this step.
     public var latents: Tensor
+    /// Preview images (one per generated image, of the output size) on the steps
+    /// ``GenerationParameters/previewInterval`` asks for; empty on the others.
+    public var previews: [RGBImage] = []
+    /// Seconds spent decoding this step's previews (0 when there are none).
+    public var previewSeconds: Double = 0
+
+    /// The first image's preview, when this step has previews.
+    public var preview: RGBImage? { previews.first }
 }
 
 extension StableDiffusionPipeline {
@@ -21,7 +29,9 @@ extension StableDiffusionPipeline {
     /// - Parameters:
     ///   - prompt: What to draw.
     ///   - parameters: Everything else (steps, guidance, size, seed, scheduler, …).
-    ///   - progress: Called after every step.
+    ///   - progress: Called after every step, with preview images every
+    ///     ``GenerationParameters/previewInterval`` steps (previews are only decoded when there is a
+    ///     callback).
     /// - Returns: The images, final latents, seed, statistics and the A1111 parameters text.
     /// - Throws: ``PipelineError`` for invalid parameters or a failing component.
     public func generate(prompt: String, parameters: GenerationParameters = GenerationParameters(),
@@ -65,8 +75,15 @@ extension StableDiffusionPipeline {
         while !session.isFinished {
             if isCancelled() { throw .cancelled }
             let latents = try session.step()
-            progress?(GenerationProgress(step: session.completedSteps, totalSteps: session.totalSteps,
-                                         elapsedSeconds: DenoisingSession.seconds(since: start), latents: latents))
+            guard let progress else { continue }
+            var update = GenerationProgress(step: session.completedSteps, totalSteps: session.totalSteps,
+                                            elapsedSeconds: DenoisingSession.seconds(since: start), latents: latents)
+            if let interval = parameters.previewInterval, session.completedSteps % interval == 0 {
+                let previewStart = DispatchTime.now()
+                update.previews = try session.preview()
+                update.previewSeconds = DenoisingSession.seconds(since: previewStart)
+            }
+            progress(update)
         }
         if isCancelled() { throw .cancelled }
         let decodeStart = DispatchTime.now()
@@ -84,7 +101,7 @@ extension StableDiffusionPipeline {
                                         steps: parameters.steps, seed: session.seed, width: session.width,
                                         height: session.height, modelName: modelName,
                                         randomName: parameters.randomSource.name, inpaintingModel: isInpaintingModel,
-                                        loras: adapters.loras)
+                                        loras: adapters.loras, vaeName: vaeName)
         return GenerationResult(images: images, latents: session.latents, seed: session.seed,
                                 statistics: statistics, parametersText: text)
     }

@@ -12,11 +12,17 @@ public struct LoadOptions: Sendable {
     public var configFolder: String?
     /// Decode (and encode) in overlapping tiles with bounded memory; nil decodes whole images.
     public var vaeTiling: VAETiling?
+    /// A VAE to use instead of the model's own (CLI `--vae`): an AutoencoderKL or AutoencoderTiny
+    /// (TAESD) folder, or a single `.safetensors` VAE. Loading the model then returns
+    /// ``StableDiffusionPipeline/replacingVAE(contentsOf:variant:tiling:)`` of it (folder weights: the
+    /// plain file, or the fp16 one when it is the only one); see Documentation/VAE.md.
+    public var vae: String?
 
     /// Options with every default.
-    public init(variant: String? = nil, configFolder: String? = nil, vaeTiling: VAETiling? = nil) {
+    public init(variant: String? = nil, configFolder: String? = nil, vaeTiling: VAETiling? = nil, vae: String? = nil) {
         self.variant = variant
         self.configFolder = configFolder
         self.vaeTiling = vaeTiling
+        self.vae = vae
     }
 }

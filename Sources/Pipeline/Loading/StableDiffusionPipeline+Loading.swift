@@ -29,6 +29,10 @@ extension StableDiffusionPipeline {
         } else {
             try self.init(singleFile: path, options: options, start: start)
         }
+        if let vae = options.vae {
+            self = try replacingVAE(contentsOf: vae, tiling: options.vaeTiling)
+            loadSeconds = DenoisingSession.seconds(since: start)
+        }
     }
 
     private init(diffusersFolder folder: URL, options: LoadOptions, start: DispatchTime) throws(PipelineError) {

@@ -36,7 +36,7 @@ enum A1111Parameters {
     static func text(prompt: String, parameters: GenerationParameters, guidanceScale: Float, strength: Double,
                      scheduler: any SchedulerConfiguration, steps: Int, seed: UInt64, width: Int, height: Int,
                      modelName: String, randomName: String, inpaintingModel: Bool = false,
-                     loras: [AppliedAdapters.LoRAReference] = []) -> String {
+                     loras: [AppliedAdapters.LoRAReference] = [], vaeName: String? = nil) -> String {
         // The web UI records a LoRA as the `<lora:name:weight>` tag the user typed in the prompt; the
         // SDK takes LoRAs outside the prompt, so the tags are appended to it (pasting the text back
         // into the web UI applies the same LoRAs). `Lora hashes` is omitted.
@@ -49,6 +49,8 @@ enum A1111Parameters {
             ("CFG scale", format(guidanceScale)), ("Seed", "\(seed)"), ("Size", "\(width)x\(height)"),
             ("Model", quoted(modelName)),
         ]
+        // The web UI writes the replacement VAE's file name after the model ("VAE: vae-ft-mse-…").
+        if let vaeName { fields.append(("VAE", quoted(vaeName))) }
         // The web UI's order: Denoising strength, Conditional mask weight, Clip skip, RNG, then the
         // img2img tab's extras (Mask blur, written whenever a mask is used: it marks inpainting).
         if parameters.initImage != nil { fields.append(("Denoising strength", "\(strength)")) }

@@ -7,7 +7,8 @@ https://github.com/AUTOMATIC1111/stable-diffusion-webui (written with v1.10's `m
 of the web UI is copied into this repository.
 
 Writes under `prompt_syntax/`:
-- `parser.json`: for every prompt of the corpus, `parse_prompt_attention(prompt)` (a list of [text, weight];
+- `parser.json`: for every prompt of the corpus, `parse_prompt_attention(prompt)` (a list of [text, weight],
+  the weight as Python's repr() string;
   BREAK appears as ["BREAK", -1] as A1111 returns it) or "error" when A1111 raises; and
   `get_learned_conditioning_prompt_schedules([prompt], steps)[0]` (a list of [end step, text]) or "error".
   The corpus: A1111's doctest examples, hand-written edge cases, and seeded random strings over the syntax
@@ -106,7 +107,8 @@ def random_corpus(count, seed):
 
 def attention(pp, prompt):
     try:
-        return [[text, float(weight)] for text, weight in pp.parse_prompt_attention(prompt)]
+        # Weights as repr() strings: JSON readers do not all parse doubles to the nearest value.
+        return [[text, repr(float(weight))] for text, weight in pp.parse_prompt_attention(prompt)]
     except Exception:
         return "error"
 

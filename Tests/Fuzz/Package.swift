@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for the parsers that read untrusted input: safetensors headers, the tokenizer
-// (prompts and tokenizer folders), the model configuration decoders and the PNG reader.
+// (prompts and tokenizer folders), the model configuration decoders, the PNG reader and the A1111 prompt
+// syntax.
 //
 // Not part of the SDK: a nested package (as Benchmarks/ is) so that its unsafe flags never reach
 // users. Build and run it with `Tests/Fuzz/run.sh SECONDS [target...]`, which also instruments the
@@ -45,6 +46,10 @@ let package = Package(
             .product(name: "Schedulers", package: "StableDiffusionSwift"),
         ]),
         fuzzTarget("FuzzPNG", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
+<<<<<<< HEAD
         fuzzTarget("FuzzLoRAKeys", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
+=======
+        fuzzTarget("FuzzPromptSyntax", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
+>>>>>>> 099c2a7 (A1111 syntax: sd generate --prompt-syntax a1111|plain (default a1111) with notes for unapplied <lora:…> tags and AND; finite weights, memoized depth-limited schedule parser, overflow reported; FuzzPromptSyntax target)
     ]
 )

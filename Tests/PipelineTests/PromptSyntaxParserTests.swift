@@ -94,3 +94,25 @@ struct PromptSyntaxParserTests {
         #expect(tags[1].lora == nil)
     }
 }
+
+@Suite("A1111 prompt syntax: hostile prompts")
+struct PromptSyntaxHostileInputTests {
+    @Test("Deep nesting and long runs of brackets parse quickly, without deep recursion")
+    func deepNesting() {
+        let deep = String(repeating: "[", count: 5000) + "a:b:3" + String(repeating: "]", count: 5000)
+        // Beyond the depth limit the prompt is used as typed (lark would exhaust Python's recursion limit).
+        #expect(PromptScheduleParser.schedule(for: deep, steps: 10) == [PromptScheduleEntry(endStep: 10, text: deep)])
+        let open = String(repeating: "[a ", count: 3000)
+        #expect(PromptScheduleParser.schedule(for: open, steps: 10).count == 1)
+        let fragments = EmphasisParser.fragments(of: String(repeating: "(", count: 9000) + "a")
+        #expect(fragments.count == 1 && fragments[0].weight.isFinite)
+    }
+
+    @Test("Weights too large for the encoding are an error, not a NaN image")
+    func hugeWeights() throws {
+        let pipeline = try PipelineRunFixtures.sd15Folder.get()
+        let request = PromptRequest(prompt: "(a:" + String(repeating: "9", count: 60) + ")", negativePrompt: nil, guided: false,
+                                    clipSkip: nil, width: 64, height: 64, steps: 4, syntax: .automatic1111)
+        #expect(throws: PipelineError.self) { try pipeline.conditioner.conditioning(for: request) }
+    }
+}

@@ -41,6 +41,13 @@ extension CLIPPromptConditioner {
         let width = encoded.shape[2]
         negative?.weight(&values, firstRow: 0, tokens: tokens, width: width)
         positive.weight(&values, firstRow: negativeRows.count, tokens: tokens, width: width)
+        // Emphasis weights are user input: weights so large (or a weighted mean so close to zero) that the
+        // result overflows would give a NaN image, so they are reported instead.
+        guard values.allSatisfy(\.isFinite) else {
+            let weights = (positive.rows + negativeRows).flatMap(\.multipliers)
+            throw .invalidParameter(name: "prompt", value: "emphasis weights from \(weights.min() ?? 1) to \(weights.max() ?? 1)",
+                                    allowed: "weights whose weighted text encoding stays finite")
+        }
         return try PromptConditioning(
             positive: positive.schedule(values, firstRow: negativeRows.count, tokens: tokens, width: width),
             negative: negative?.schedule(values, firstRow: 0, tokens: tokens, width: width))

@@ -10,7 +10,7 @@
 ///
 /// Reproduced code point by code point, with Python's `re` character classes. One deliberate difference:
 /// where A1111 raises (a weight Python's `float()` rejects, such as `(a:1.2.3)`, which stops its
-/// generation), the bracket's weight is 1: any text is a valid prompt here.
+/// generation), the bracket's weight is 1, and weights stay finite: any text is a valid prompt here.
 public enum EmphasisParser {
     /// The weighted fragments of a prompt (never empty: an empty prompt gives `("", 1)`).
     /// - Parameter text: the prompt (without `<lora:…>` tags and after prompt editing is resolved).
@@ -24,7 +24,11 @@ public enum EmphasisParser {
         let squareMultiplier = 1 / 1.1
 
         func multiplyRange(from start: Int, by multiplier: Double) {
-            for p in start..<result.count { result[p].weight *= multiplier }
+            // Clamped to finite values: where Python's weights overflow to ±inf (weights beyond 1e308), the
+            // web UI's conditioning becomes NaN; here they stay finite and the encoder's check reports them.
+            for p in start..<result.count {
+                result[p].weight = min(max(result[p].weight * multiplier, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
+            }
         }
         func appendText(_ piece: ArraySlice<Unicode.Scalar>) {
             for (index, part) in splitAtBreaks(piece).enumerated() {

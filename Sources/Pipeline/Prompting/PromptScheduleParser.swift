@@ -93,6 +93,18 @@ public enum PromptScheduleParser {
 
     struct Parser {
         let s: [Unicode.Scalar]
+        /// Structures already tried, by opening position: whether `(`/`[` at a position opens a structure
+        /// does not depend on where it is reached from, so each is parsed once (linear time on any input).
+        let memo = Memo()
+        /// Deeper nesting makes the whole prompt unparsable (used as typed), where lark would exhaust
+        /// Python's recursion limit; it keeps this recursive parser's stack small on any input.
+        static let maximumDepth = 200
+
+        final class Memo {
+            var structures: [Int: (Node, Int)?] = [:]
+            var depth = 0
+            var tooDeep = false
+        }
 
         /// `start: (prompt | /[][():]/+)*`: structures where they parse, literal brackets elsewhere.
         func topLevel() -> [Node]? {
@@ -101,7 +113,9 @@ public enum PromptScheduleParser {
             while i < s.count {
                 let c = s[i]
                 if c == "(" || c == "[" {
-                    if let (node, end) = c == "(" ? paren(at: i) : bracket(at: i) {
+                    let parsed = structure(at: i)
+                    if memo.tooDeep { return nil }
+                    if let (node, end) = parsed {
                         nodes.append(node)
                         i = end
                     } else {
@@ -134,7 +148,7 @@ public enum PromptScheduleParser {
                 let c = s[i]
                 if c == ":" || c == "|" || c == ")" || c == "]" { break }
                 if c == "(" || c == "[" {
-                    guard let (node, end) = c == "(" ? paren(at: i) : bracket(at: i) else { return nil }
+                    guard let (node, end) = structure(at: i) else { return nil }
                     nodes.append(node)
                     i = end
                 } else if c == "\\" {
@@ -149,6 +163,20 @@ public enum PromptScheduleParser {
                 }
             }
             return (nodes, i)
+        }
+
+        /// The structure opening at `open` (a `(` or `[`), memoized.
+        func structure(at open: Int) -> (Node, Int)? {
+            if let known = memo.structures[open] { return known }
+            guard memo.depth < Self.maximumDepth else {
+                memo.tooDeep = true
+                return nil
+            }
+            memo.depth += 1
+            let parsed = s[open] == "(" ? paren(at: open) : bracket(at: open)
+            memo.depth -= 1
+            if !memo.tooDeep { memo.structures[open] = .some(parsed) }
+            return parsed
         }
 
         /// `"(" prompt ")"` or `"(" prompt ":" prompt ")"`.

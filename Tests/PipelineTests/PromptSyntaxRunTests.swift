@@ -4,7 +4,7 @@ import Testing
 import _TestSupport
 
 /// A seeded generation with a weighted prompt and negative prompt against diffusers running the same
-/// A1111 conditioning (passed as `prompt_embeds` / `negative_prompt_embeds`), from
+/// A1111 conditioning (passed as `prompt_embeds` / `negative_prompt_embeds`): final latents and decoded pixels, from
 /// `Tests/Fixtures/generators/prompt_syntax.py`.
 @Suite("A1111 prompt syntax: a seeded run")
 struct PromptSyntaxRunTests {
@@ -38,6 +38,11 @@ struct PromptSyntaxRunTests {
             #expect(comparison.shapesMatch)
             #expect(comparison.maxAbsoluteError <= Self.latentAbsoluteTolerance, "\(name): \(comparison)")
             #expect(comparison.relativeToScale <= Self.latentRelativeTolerance, "\(name): \(comparison)")
+            // Pixels as in PipelineParityTests: ≥ 99 % identical bytes, the others one rounding step apart.
+            let reference = try RGBImage(pngFile: Fixtures.path("prompt_syntax/\(try #require(run["image"] as? String))"))
+            let pixels = PixelComparison(result.images[0], reference)
+            #expect(pixels.identicalFraction >= PipelineParityTests.identicalPixelFraction, "\(name): \(pixels)")
+            #expect(pixels.maxDifference <= PipelineParityTests.maximumPixelDifference, "\(name): \(pixels)")
             // The PNG parameters keep the prompt as typed.
             #expect(result.parametersText.hasPrefix(prompt + "\n"))
         }

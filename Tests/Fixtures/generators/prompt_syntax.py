@@ -21,7 +21,8 @@ Writes under `prompt_syntax/`:
   as A1111 computes it: all of a prompt's schedule texts encoded together, chunk by chunk, each chunk's output
   multiplied by its multipliers and rescaled to the batch's mean before weighting.
 - `runs.json` + `runs.safetensors`: a seeded diffusers run on sd15-tiny with that conditioning passed as
-  `prompt_embeds` / `negative_prompt_embeds` (equal chunk counts, so diffusers can batch them), final latents.
+  `prompt_embeds` / `negative_prompt_embeds` (equal chunk counts, so diffusers can batch them): final latents,
+  and the decoded image as `<run>.png`.
 
 TRANSCRIPTION: `sd_hijack_clip.py` cannot be imported without the web UI (it imports `modules.shared` and the
 model hijack), so `tokenize_line`, `process_tokens` and `EmphasisOriginal.after_transformers` are transcribed
@@ -336,11 +337,16 @@ def run_fixture(root, conditioning, tensors, run_tensors):
     run = dict(name="weighted-euler", model="sd15-tiny", prompt=CONDITIONING_CASES[1]["prompt"],
                negative_prompt=CONDITIONING_CASES[7]["prompt"], steps=4, guidance=7.5, seed=1234, width=32,
                height=32, scheduler="euler")
-    with torch.no_grad():
-        out = pipe(prompt_embeds=positive, negative_prompt_embeds=negative, num_inference_steps=run["steps"],
-                   guidance_scale=run["guidance"], width=run["width"], height=run["height"],
-                   generator=seeded(run["seed"]), output_type="latent")
-    run_tensors[f"{run['name']}/latents"] = out.images.detach().to(torch.float32).contiguous()
+    outputs = {}
+    for output_type in ("latent", "pil"):
+        with torch.no_grad():
+            outputs[output_type] = pipe(prompt_embeds=positive, negative_prompt_embeds=negative,
+                                        num_inference_steps=run["steps"], guidance_scale=run["guidance"],
+                                        width=run["width"], height=run["height"], generator=seeded(run["seed"]),
+                                        output_type=output_type).images
+    run_tensors[f"{run['name']}/latents"] = outputs["latent"].detach().to(torch.float32).contiguous()
+    outputs["pil"][0].save(str(root / "prompt_syntax" / f"{run['name']}.png"))
+    run["image"] = f"{run['name']}.png"
     return [run]
 
 

@@ -138,7 +138,13 @@ struct GenerateCommand: ParsableCommand {
         parameters.numberOfImages = numImages
         parameters.clipSkip = clipSkip
         parameters.promptSyntax = promptSyntax
-        if promptSyntax == .automatic1111 { Self.reportUnappliedSyntax(in: prompt, progress: progress) }
+        if promptSyntax == .automatic1111 {
+            if pipeline.conditioner is CLIPPromptConditioner {
+                Self.reportUnappliedSyntax(in: prompt, progress: progress)
+            } else {
+                progress.message("note: the A1111 prompt syntax is implemented for SD 1.x / 2.x only; this \(pipeline.family) model reads the prompt as plain text")
+            }
+        }
         parameters.strength = strength
         parameters.microConditioning = try microConditioning()
         if let scheduler { parameters.scheduler = try pipeline.scheduler(named: scheduler) }

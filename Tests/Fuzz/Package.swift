@@ -46,10 +46,7 @@ let package = Package(
             .product(name: "Schedulers", package: "StableDiffusionSwift"),
         ]),
         fuzzTarget("FuzzPNG", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
-<<<<<<< HEAD
         fuzzTarget("FuzzLoRAKeys", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
-=======
         fuzzTarget("FuzzPromptSyntax", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
->>>>>>> 099c2a7 (A1111 syntax: sd generate --prompt-syntax a1111|plain (default a1111) with notes for unapplied <lora:…> tags and AND; finite weights, memoized depth-limited schedule parser, overflow reported; FuzzPromptSyntax target)
     ]
 )

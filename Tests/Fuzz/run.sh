@@ -16,11 +16,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-<<<<<<< HEAD
-all_targets=(FuzzSafetensorsHeader FuzzTokenizer FuzzTokenizerFiles FuzzConfigs FuzzPNG FuzzLoRAKeys)
-=======
-all_targets=(FuzzSafetensorsHeader FuzzTokenizer FuzzTokenizerFiles FuzzConfigs FuzzPNG FuzzPromptSyntax)
->>>>>>> 099c2a7 (A1111 syntax: sd generate --prompt-syntax a1111|plain (default a1111) with notes for unapplied <lora:…> tags and AND; finite weights, memoized depth-limited schedule parser, overflow reported; FuzzPromptSyntax target)
+all_targets=(FuzzSafetensorsHeader FuzzTokenizer FuzzTokenizerFiles FuzzConfigs FuzzPNG FuzzLoRAKeys FuzzPromptSyntax)
 
 if [[ $# -lt 1 || ! "$1" =~ ^[0-9]+$ ]]; then
     echo "usage: $0 SECONDS [target...]   targets: ${all_targets[*]}" >&2

@@ -38,6 +38,8 @@ struct GenerateCommand: ParsableCommand {
     var height: Int?
     @Option(name: .long, help: "Number of images.")
     var numImages: Int = 1
+    @Option(name: .long, help: "How prompts are read: a1111 (AUTOMATIC1111's (word:1.2), [word], BREAK, [a:b:when], [a|b], <lora:…> tags, 75-token chunks) or plain (verbatim, as diffusers).")
+    var promptSyntax: PromptSyntax = .automatic1111
     @Option(name: .long, help: "Skip this many final text-encoder layers (diffusers' clip_skip; A1111's 'Clip skip' minus one).")
     var clipSkip: Int?
     @Option(name: .long, help: "Image-to-image: the PNG to start from (its size sets the output size).")
@@ -165,6 +167,14 @@ struct GenerateCommand: ParsableCommand {
         parameters.seed = seed
         parameters.numberOfImages = numImages
         parameters.clipSkip = clipSkip
+        parameters.promptSyntax = promptSyntax
+        if promptSyntax == .automatic1111 {
+            if pipeline.conditioner is CLIPPromptConditioner {
+                Self.reportUnappliedSyntax(in: prompt, progress: progress)
+            } else {
+                progress.message("note: the A1111 prompt syntax is implemented for SD 1.x / 2.x only; this \(pipeline.family) model reads the prompt as plain text")
+            }
+        }
         parameters.strength = strength
         parameters.previewInterval = previewEvery
         parameters.microConditioning = try microConditioning()
@@ -218,6 +228,18 @@ struct GenerateCommand: ParsableCommand {
         }
         guard scale.isFinite else { throw ValidationError("--lora \(argument): the scale must be a finite number") }
         return (String(argument[..<colon]), scale)
+    }
+
+    /// Says what the A1111 reading of the prompt leaves out: `<lora:…>` tags are removed but not applied (the
+    /// LoRA files are given with `--lora`), and `AND` is encoded as text (no composable diffusion).
+    static func reportUnappliedSyntax(in prompt: String, progress: ProgressBar) {
+        let parsed = A1111Prompt(prompt)
+        for tag in parsed.extraNetworks {
+            progress.message("note: <\(tag.kind):\(tag.arguments.joined(separator: ":"))> removed from the prompt and not applied (tags are not looked up; give LoRA files with --lora PATH:SCALE)")
+        }
+        if parsed.usesComposableAND {
+            progress.message("note: AND is encoded as part of the text (composable diffusion is not supported)")
+        }
     }
 
     /// `out.png`, 2 → `out-2.png`.

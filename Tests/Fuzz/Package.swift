@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // libFuzzer targets for the parsers that read untrusted input: safetensors headers, the tokenizer
-// (prompts and tokenizer folders), the model configuration decoders and the PNG reader.
+// (prompts and tokenizer folders), the model configuration decoders, the PNG reader and the A1111 prompt
+// syntax.
 //
 // Not part of the SDK: a nested package (as Benchmarks/ is) so that its unsafe flags never reach
 // users. Build and run it with `Tests/Fuzz/run.sh SECONDS [target...]`, which also instruments the
@@ -46,5 +47,6 @@ let package = Package(
         ]),
         fuzzTarget("FuzzPNG", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
         fuzzTarget("FuzzLoRAKeys", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
+        fuzzTarget("FuzzPromptSyntax", [.product(name: "Pipeline", package: "StableDiffusionSwift")]),
     ]
 )

@@ -16,7 +16,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-all_targets=(FuzzSafetensorsHeader FuzzTokenizer FuzzTokenizerFiles FuzzConfigs FuzzPNG FuzzLoRAKeys)
+all_targets=(FuzzSafetensorsHeader FuzzTokenizer FuzzTokenizerFiles FuzzConfigs FuzzPNG FuzzLoRAKeys FuzzPromptSyntax)
 
 if [[ $# -lt 1 || ! "$1" =~ ^[0-9]+$ ]]; then
     echo "usage: $0 SECONDS [target...]   targets: ${all_targets[*]}" >&2

@@ -96,6 +96,8 @@ expect_failure "clip skip too deep" "clip" "${run[@]}" --clip-skip 40
 expect_failure "initial latents without 'latents'" "no tensor named 'latents'" "${run[@]}" --initial-latents "$root/Tests/Fixtures/pipeline/sd15-tiny/vae/diffusion_pytorch_model.safetensors"
 expect_failure "unknown random generator" "--rng" "${run[@]}" --rng mt
 expect_failure "zero threads" "--threads" "${run[@]}" --threads 0
+expect_failure "unknown prompt syntax" "--prompt-syntax" "${run[@]}" --prompt-syntax webui
+expect_failure "emphasis weight that overflows the encoding" "invalid prompt" "${run[@]}" --prompt "(a:1000000000000000000000000000000000000000000000000000000000000)"
 expect_failure "latents output in a missing folder" "cannot write" "${run[@]}" --output-latents "$work/unwritable-parent/absent/latents.safetensors"
 mkdir -p "$work/a-folder"
 expect_failure "stats output that is a folder" "it is a folder" "${run[@]}" --stats-json "$work/a-folder"

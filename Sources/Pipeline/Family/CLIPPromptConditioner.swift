@@ -25,9 +25,12 @@ public struct CLIPPromptConditioner: PromptConditioner {
     public var textEncoders: [TextEncoderSlot] { [slot] }
 
     /// Encodes the prompt and, when guided, the negative prompt (the empty string when none is given).
+    /// With ``PromptSyntax/automatic1111`` the prompts are read as AUTOMATIC1111's web UI reads them
+    /// (see `automatic1111Conditioning(for:)` and `Documentation/PromptSyntax.md`).
     ///
     /// - Throws: ``PipelineError`` from the tokenizer or text encoder.
     public func conditioning(for request: PromptRequest) throws(PipelineError) -> PromptConditioning {
+        if request.syntax == .automatic1111 { return try automatic1111Conditioning(for: request) }
         let tokenizer = slot.tokenizer
         var positive = tokenizer.windowedInputIDs(for: request.prompt)
         var negative = request.guided ? tokenizer.windowedInputIDs(for: request.negativePrompt ?? "") : []

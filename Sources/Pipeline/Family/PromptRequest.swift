@@ -18,6 +18,8 @@ public struct PromptRequest: Sendable {
     public var steps: Int
     /// SDXL's size and crop conditioning (ignored by SD 1.x/2.x).
     public var microConditioning: SDXLMicroConditioning
+    /// How the prompts are read: verbatim (diffusers) or with AUTOMATIC1111's syntax.
+    public var syntax: PromptSyntax
 
     /// A request.
     ///
@@ -30,8 +32,9 @@ public struct PromptRequest: Sendable {
     ///   - height: Output height in pixels.
     ///   - steps: Steps the session will run.
     ///   - microConditioning: SDXL's size and crop conditioning.
+    ///   - syntax: How the prompts are read (``PromptSyntax/plain`` unless given).
     public init(prompt: String, negativePrompt: String?, guided: Bool, clipSkip: Int?, width: Int, height: Int, steps: Int,
-                microConditioning: SDXLMicroConditioning = SDXLMicroConditioning()) {
+                microConditioning: SDXLMicroConditioning = SDXLMicroConditioning(), syntax: PromptSyntax = .plain) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.guided = guided
@@ -40,5 +43,6 @@ public struct PromptRequest: Sendable {
         self.height = height
         self.steps = steps
         self.microConditioning = microConditioning
+        self.syntax = syntax
     }
 }

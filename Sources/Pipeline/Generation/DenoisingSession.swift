@@ -96,7 +96,7 @@ public final class DenoisingSession {
         conditioning = try pipeline.conditioner.conditioning(for: PromptRequest(
             prompt: prompt, negativePrompt: parameters.negativePrompt, guided: guided, clipSkip: parameters.clipSkip,
             width: resolved.width, height: resolved.height, steps: parameters.steps,
-            microConditioning: parameters.microConditioning))
+            microConditioning: parameters.microConditioning, syntax: parameters.promptSyntax))
         guard guided == (conditioning.negative != nil) else {
             throw .component(name: "prompt conditioner", message: guided ? "returned no negative conditioning for a guided generation"
                                                                           : "returned a negative conditioning for an unguided generation")

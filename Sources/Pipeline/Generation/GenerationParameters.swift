@@ -33,6 +33,11 @@ public struct GenerationParameters: Sendable {
     /// Starting latents `[numberOfImages, 4, height/8, width/8]` with diffusers' `latents=` meaning:
     /// they are multiplied by the scheduler's initial noise sigma. Nil draws them from the random source.
     public var initialLatents: Tensor?
+    /// How the prompt and negative prompt are read: ``PromptSyntax/plain`` (the default: verbatim, as
+    /// diffusers does) or ``PromptSyntax/automatic1111`` (`(a:1.2)`, `[a]`, `BREAK`, `[a:b:when]`, `[a|b]`,
+    /// `<lora:…>` tags removed, 75-token chunks with comma back-tracking). The PNG parameters text keeps the
+    /// prompt as typed either way.
+    public var promptSyntax: PromptSyntax = .plain
     /// diffusers' `clip_skip`: nil or 0 uses the text encoder's last layer, 1 the penultimate, …
     /// (A1111's "Clip skip" is this plus one). As in diffusers, it applies to the prompt only; the
     /// negative prompt is always encoded with the last layer.

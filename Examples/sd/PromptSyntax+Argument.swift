@@ -1,0 +1,5 @@
+import ArgumentParser
+import StableDiffusion
+
+/// `--prompt-syntax a1111|plain`.
+extension PromptSyntax: ExpressibleByArgument {}

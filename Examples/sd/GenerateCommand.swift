@@ -72,6 +72,8 @@ struct GenerateCommand: ParsableCommand {
     var negativeAestheticScore: Double?
     @Option(name: .long, help: "A LoRA .safetensors file (kohya/A1111, diffusers/PEFT), optionally with a scale: PATH[:SCALE] (default 1.0). Repeatable; several LoRAs add up.")
     var lora: [String] = []
+    @Option(name: .long, help: "A folder of LoRA files: with --prompt-syntax a1111, each <lora:NAME:WEIGHT> tag in the prompt applies DIR/NAME.safetensors at WEIGHT.")
+    var loraDir: String?
     @Option(name: .long, help: "A textual-inversion .safetensors embedding (A1111 or diffusers); use its token (A1111: the file name) in the prompt. Repeatable.")
     var embedding: [String] = []
     @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
@@ -149,11 +151,12 @@ struct GenerateCommand: ParsableCommand {
         progress.message("loading \(model)")
         var pipeline = try StableDiffusionPipeline(
             contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil, vae: vae))
-        if !lora.isEmpty || !embedding.isEmpty {
+        let taggedLoRAs = try promptSyntax == .automatic1111 ? Self.taggedLoRAs(in: prompt, folder: loraDir, progress: progress) : []
+        if !lora.isEmpty || !embedding.isEmpty || !taggedLoRAs.isEmpty {
             let loras = try lora.map { argument in
                 let (path, scale) = try Self.loraArgument(argument)
                 return try LoRA(contentsOf: path, scale: scale)
-            }
+            } + taggedLoRAs
             let embeddings = try embedding.map { try TextualInversion(contentsOf: $0) }
             pipeline = try pipeline.applying(loras: loras, embeddings: embeddings)
             for warning in pipeline.adapters.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
@@ -170,7 +173,7 @@ struct GenerateCommand: ParsableCommand {
         parameters.promptSyntax = promptSyntax
         if promptSyntax == .automatic1111 {
             if pipeline.conditioner is CLIPPromptConditioner {
-                Self.reportUnappliedSyntax(in: prompt, progress: progress)
+                Self.reportUnappliedSyntax(in: prompt, appliesTags: loraDir != nil, progress: progress)
             } else {
                 progress.message("note: the A1111 prompt syntax is implemented for SD 1.x / 2.x only; this \(pipeline.family) model reads the prompt as plain text")
             }
@@ -232,13 +235,34 @@ struct GenerateCommand: ParsableCommand {
 
     /// Says what the A1111 reading of the prompt leaves out: `<lora:…>` tags are removed but not applied (the
     /// LoRA files are given with `--lora`), and `AND` is encoded as text (no composable diffusion).
-    static func reportUnappliedSyntax(in prompt: String, progress: ProgressBar) {
+    static func reportUnappliedSyntax(in prompt: String, appliesTags: Bool, progress: ProgressBar) {
         let parsed = A1111Prompt(prompt)
-        for tag in parsed.extraNetworks {
+        for tag in parsed.extraNetworks where tag.lora == nil || !appliesTags {
             progress.message("note: <\(tag.kind):\(tag.arguments.joined(separator: ":"))> removed from the prompt and not applied (tags are not looked up; give LoRA files with --lora PATH:SCALE)")
         }
         if parsed.usesComposableAND {
             progress.message("note: AND is encoded as part of the text (composable diffusion is not supported)")
+        }
+    }
+
+    /// The LoRAs the prompt's `<lora:NAME:WEIGHT>` tags name, read from `folder` (A1111's LoRA folder):
+    /// `NAME.safetensors` at the tag's UNet weight. The SDK scales a LoRA's text-encoder and UNet parts
+    /// together, so a tag giving them different weights is an error rather than a silent choice.
+    static func taggedLoRAs(in prompt: String, folder: String?, progress: ProgressBar) throws -> [LoRA] {
+        guard let folder else { return [] }
+        return try A1111Prompt(prompt).loras.map { tag in
+            guard let weight = tag.unetWeight, let textWeight = tag.textEncoderWeight else {
+                throw CommandError("<lora:\(tag.name):…> in the prompt: its weight is not a number")
+            }
+            guard weight == textWeight else {
+                throw CommandError("<lora:\(tag.name):\(textWeight):\(weight)>: separate text-encoder and UNet weights are not supported; give one weight")
+            }
+            let path = URL(fileURLWithPath: folder).appendingPathComponent(tag.name + ".safetensors").path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CommandError("<lora:\(tag.name):…> in the prompt: no \(path) in the --lora-dir folder")
+            }
+            progress.message("applying \(path) at \(weight) (from the prompt)")
+            return try LoRA(contentsOf: path, scale: Float(weight))
         }
     }
 

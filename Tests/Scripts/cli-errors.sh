@@ -133,6 +133,8 @@ expect_failure "LoRA for another architecture" "does not fit layer" "${run[@]}" 
 expect_failure "pickle LoRA" "never unpickled" "${run[@]}" --lora "$work/lora.pt:0.5"
 expect_failure "missing LoRA" "not found" "${run[@]}" --lora "$work/none.safetensors"
 expect_failure "LoRA file that is a model" "not a LoRA key" "${run[@]}" --lora "$model/vae/diffusion_pytorch_model.safetensors"
+expect_failure "prompt LoRA tag missing from --lora-dir" "no $adapters/absent.safetensors in the --lora-dir folder" "${run[@]}" --prompt "a cat <lora:absent:0.8>" --lora-dir "$adapters"
+expect_failure "prompt LoRA tag with separate weights" "separate text-encoder and UNet weights are not supported" "${run[@]}" --prompt "a cat <lora:kohya:0.5:1>" --lora-dir "$adapters"
 expect_failure "model file used as an embedding" "not a textual-inversion embedding" "${run[@]}" --embedding "$root/Tests/Fixtures/pipeline/sd15-tiny/unet/diffusion_pytorch_model.safetensors"
 
 # The PNG itself into a missing folder: nothing may appear anywhere.

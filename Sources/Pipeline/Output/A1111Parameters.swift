@@ -39,8 +39,9 @@ enum A1111Parameters {
                      loras: [AppliedAdapters.LoRAReference] = [], vaeName: String? = nil) -> String {
         // The web UI records a LoRA as the `<lora:name:weight>` tag the user typed in the prompt; the
         // SDK takes LoRAs outside the prompt, so the tags are appended to it (pasting the text back
-        // into the web UI applies the same LoRAs). `Lora hashes` is omitted.
-        let tags = loras.map { "<lora:\($0.name):\(format($0.scale))>" }
+        // into the web UI applies the same LoRAs). A LoRA the prompt already names in a tag (the CLI's
+        // `--lora-dir`) is not repeated. `Lora hashes` is omitted.
+        let tags = loras.filter { !prompt.contains("<lora:\($0.name):") }.map { "<lora:\($0.name):\(format($0.scale))>" }
         var lines = [([prompt] + tags).joined(separator: " ")]
         if let negative = parameters.negativePrompt, !negative.isEmpty { lines.append("Negative prompt: \(negative)") }
         let (sampler, schedule) = samplerName(for: scheduler)

@@ -33,11 +33,12 @@ public struct GenerationParameters: Sendable {
     /// Starting latents `[numberOfImages, 4, height/8, width/8]` with diffusers' `latents=` meaning:
     /// they are multiplied by the scheduler's initial noise sigma. Nil draws them from the random source.
     public var initialLatents: Tensor?
-    /// How the prompt and negative prompt are read: ``PromptSyntax/plain`` (the default: verbatim, as
-    /// diffusers does) or ``PromptSyntax/automatic1111`` (`(a:1.2)`, `[a]`, `BREAK`, `[a:b:when]`, `[a|b]`,
-    /// `<lora:…>` tags removed, 75-token chunks with comma back-tracking). The PNG parameters text keeps the
-    /// prompt as typed either way.
-    public var promptSyntax: PromptSyntax = .plain
+    /// How the prompt and negative prompt are read: ``PromptSyntax/automatic1111`` (the default, as most
+    /// prompts people paste are written for it: `(a:1.2)`, `[a]`, `BREAK`, `[a:b:when]`, `[a|b]`,
+    /// `<lora:…>` tags removed, 75-token chunks with comma back-tracking) or ``PromptSyntax/plain``
+    /// (verbatim, exactly as diffusers does, long prompts included). A prompt without syntax characters
+    /// that fits 75 tokens encodes identically either way. The PNG parameters text keeps the prompt as typed.
+    public var promptSyntax: PromptSyntax = .automatic1111
     /// diffusers' `clip_skip`: nil or 0 uses the text encoder's last layer, 1 the penultimate, …
     /// (A1111's "Clip skip" is this plus one). As in diffusers, it applies to the prompt only; the
     /// negative prompt is always encoded with the last layer.

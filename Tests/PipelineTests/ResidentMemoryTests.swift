@@ -36,7 +36,9 @@ struct ResidentMemoryTests {
             // Hand freed memory back to the system so the resident set shows what is still in use.
             _ = trimHeap(0)
             let current = try #require(ResourceUsage.currentResidentBytes)
-            #expect(result.statistics.peakRSSBytes >= current, "the peak is at least the current resident set")
+            // Slack of 16 MiB: suites running in parallel (the server's) can grow the process between the
+            // end of `generate` and this read (seen: 90 KB under ASan); a peak that is not a peak is far off.
+            #expect(result.statistics.peakRSSBytes + (16 << 20) >= current, "the peak is at least the current resident set")
             resident.append(current)
         }
         let early = try #require(resident[2..<7].max()), late = try #require(resident[15..<20].min())

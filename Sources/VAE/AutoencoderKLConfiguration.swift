@@ -128,11 +128,7 @@ public struct AutoencoderKLConfiguration: Codable, Sendable, Equatable {
     /// - Throws: ``VAEError/configurationUnreadable(path:reason:)`` for a missing or malformed file,
     ///   ``VAEError/invalidConfiguration(key:value:reason:)`` for bad values.
     public init(contentsOf url: URL) throws(VAEError) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .configurationUnreadable(path: url.path, reason: error.localizedDescription)
-        }
-        try self.init(jsonData: data, path: url.path)
+        try self.init(jsonData: ConfigurationFile.data(at: url), path: url.path)
     }
 
     /// Decodes and validates a `config.json` held in memory.
@@ -143,25 +139,7 @@ public struct AutoencoderKLConfiguration: Codable, Sendable, Equatable {
     /// - Throws: ``VAEError/configurationUnreadable(path:reason:)`` for malformed JSON,
     ///   ``VAEError/invalidConfiguration(key:value:reason:)`` for bad values.
     public init(jsonData data: Data, path: String = "config.json") throws(VAEError) {
-        do {
-            self = try JSONDecoder().decode(Self.self, from: data)
-        } catch let error as VAEError {
-            throw error
-        } catch {
-            throw .configurationUnreadable(path: path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data) ?? Self.explain(error))
-        }
-    }
-
-    private static func explain(_ error: Error) -> String {
-        guard let decoding = error as? DecodingError else { return "\(error)" }
-        switch decoding {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context),
-             .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "'\(path)': \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
+        self = try ConfigurationFile.decode(Self.self, from: data, path: path)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -117,7 +117,8 @@ enum PipelineRunFixtures {
         if run.fixedLatents { parameters.initialLatents = try tensor(run, "initial_latents") }
         if let image = run.initImage {
             parameters.initImage = try RGBImage(pngFile: Fixtures.path("pipeline_runs/\(image)"))
-            parameters.strength = try #require(run.strength)
+            let strength = try #require(run.strength)
+            parameters.strength = strength
         }
         return parameters
     }

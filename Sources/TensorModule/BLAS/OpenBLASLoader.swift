@@ -29,7 +29,6 @@ enum OpenBLAS {
         Float, UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint,
         Float, UnsafeMutablePointer<Float>?, blasint) -> Void
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
-    typealias GetIntFunction = @convention(c) () -> Int32
     typealias GetStringFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     /// The loaded library's entry points.
@@ -37,7 +36,6 @@ enum OpenBLAS {
         let path: String
         let sgemm: SgemmFunction
         let setThreads: SetThreadsFunction?
-        let getThreads: GetIntFunction?
         let coreName: String
         let configuration: String
         let selection: String
@@ -138,7 +136,6 @@ enum OpenBLAS {
             path: path,
             sgemm: unsafeBitCast(sgemm, to: SgemmFunction.self),
             setThreads: dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreadsFunction.self) },
-            getThreads: dlsym(handle, "openblas_get_num_threads").map { unsafeBitCast($0, to: GetIntFunction.self) },
             coreName: coreName(handle) ?? "unknown",
             configuration: config.trimmingCharacters(in: .whitespaces),
             selection: selection))

@@ -114,17 +114,7 @@ public struct AutoencoderTinyConfiguration: Codable, Sendable, Equatable {
     /// - Throws: ``VAEError/configurationUnreadable(path:reason:)`` for a missing or malformed file,
     ///   ``VAEError/invalidConfiguration(key:value:reason:)`` for bad values.
     public init(contentsOf url: URL) throws(VAEError) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw .configurationUnreadable(path: url.path, reason: error.localizedDescription)
-        }
-        do {
-            self = try JSONDecoder().decode(Self.self, from: data)
-        } catch let error as VAEError {
-            throw error
-        } catch {
-            throw .configurationUnreadable(path: url.path, reason: JSONDecodingDiagnostics.misreportedNumber(error, in: data) ?? "\(error)")
-        }
+        self = try ConfigurationFile.decode(Self.self, from: ConfigurationFile.data(at: url), path: url.path)
     }
 
     enum CodingKeys: String, CodingKey {

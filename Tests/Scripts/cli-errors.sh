@@ -62,7 +62,7 @@ echo "ok   baseline: a valid generation writes the PNG and --stats-json (peak_rs
 
 # Inputs made from the fixtures.
 printf '\x80\x02\x7d\x71\x00\x28\x58\x05' >"$work/model.ckpt"
-head -c 100000 "$root/Tests/Fixtures/pipeline/sd15-tiny.safetensors" >"$work/truncated.safetensors"
+head -c 100000 "$root/Tests/Fixtures/pipeline/sd15-tiny/unet/diffusion_pytorch_model.safetensors" >"$work/truncated.safetensors"
 : >"$work/empty.safetensors"
 head -c 60 "$work/good/small.png" >"$work/truncated.png"
 printf '\xff\xd8\xff\xe0\x00\x10JFIF' >"$work/photo.png"

@@ -8,8 +8,18 @@ public enum Fixtures {
     public static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// The path of a fixture file or folder, relative to `Tests/Fixtures`.
-    public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    /// The path of a fixture file or folder, relative to `Tests/Fixtures`. The tiny single-file
+    /// checkpoints are not committed: their path is that of a copy assembled from the folders
+    /// (``SingleFileFixtures``); a failure to assemble one points at the recipe, so a test then fails
+    /// on a file named after it.
+    public static func path(_ relative: String) -> String {
+        if SingleFileFixtures.assembled.contains(relative) {
+            do { return try SingleFileFixtures.path(of: relative) } catch {
+                return root.appendingPathComponent(relative).path + " (not assembled: \(error))"
+            }
+        }
+        return root.appendingPathComponent(relative).path
+    }
 
     /// Opens a fixture safetensors file.
     public static func safetensors(_ relative: String) throws -> SafetensorsFile {

@@ -200,6 +200,9 @@ def processed_masks(pipe, out):
 
 
 def generate(root: pathlib.Path):
+    from .single_file_recipes import ensure_single_file
+    for name in ("sd15-tiny", "sd2-tiny"):
+        ensure_single_file(root, name)  # not committed: assembled from its recipe on a fresh clone
     out = root / "inpainting"
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():

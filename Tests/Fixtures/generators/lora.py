@@ -228,6 +228,9 @@ CASES = [
 
 
 def generate(root: pathlib.Path):
+    from .single_file_recipes import ensure_single_file
+    for name in ("sd15-tiny", "sd2-tiny"):
+        ensure_single_file(root, name)  # not committed: assembled from its recipe on a fresh clone
     out = root / "lora"
     adapter_dir = out / "adapters"
     adapter_dir.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,8 @@ Writes under `root/pipeline/`:
 - `sd2-tiny/`: an SD 2.x-like folder saved as the fp16 variant (`*.fp16.safetensors` only, as a
   `variant="fp16"` download gives), DDIM with SD 2.1's published v-prediction config, linear
   projections, per-block head counts, upcast attention, gelu text model, `!` as the pad token.
-- `sd15-tiny.safetensors` / `sd2-tiny.safetensors`: the same weights as single-file checkpoints in
+- `sd15-tiny.safetensors` / `sd2-tiny.safetensors` (not committed: `single_file_recipes` turns them into
+  recipes the tests assemble them from): the same weights as single-file checkpoints in
   the original LDM / A1111 layout (`model.diffusion_model.`, `first_stage_model.`,
   `cond_stage_model.transformer.text_model.` or OpenCLIP's `cond_stage_model.model.`), both in fp16
   (the SD 1.x one rounded from the fp32 folder, as most shared SD 1.5 files are), with the extra tensors real files carry (DDPM schedule buffers, `model_ema.decay`, CLIP
@@ -669,3 +670,5 @@ def generate(root: pathlib.Path):
         catalogue = key_catalogue(REAL[name], family)
         (out / f"ldm-keys-{name}.json").write_text(json.dumps(catalogue, separators=(",", ":")) + "\n")
     build_turbo_folder(out)
+    from .single_file_recipes import generate as write_recipes
+    write_recipes(root)

@@ -191,6 +191,9 @@ def single_file_cases(model):
 
 
 def generate(root: pathlib.Path):
+    from .single_file_recipes import ensure_single_file
+    for name in ("sd15-tiny", "sd2-tiny"):
+        ensure_single_file(root, name)  # not committed: assembled from its recipe on a fresh clone
     out = root / "pipeline_runs"
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():

@@ -10,7 +10,8 @@ extension CLIPPromptConditioner {
     /// 3. each text is split into weighted fragments and packed into chunks (``PromptChunker``); the texts of
     ///    one side are padded with empty chunks to the same count;
     /// 4. every chunk is encoded, and the chunks at one index of one side's texts are weighted together
-    ///    (``EmphasisWeighting``); a text's chunks are concatenated along the token axis.
+    ///    (``EmphasisWeighting``); a text's chunks are concatenated along the token axis. Steps 2–4 are
+    ///    `A1111PromptSide`, which SDXL's conditioner runs once per encoder.
     ///
     /// The two sides keep their own token counts (A1111's default, `pad_cond_uncond` off): when they differ
     /// the session evaluates them in two UNet calls. Clip skip applies to the prompt only, as in the plain

@@ -24,9 +24,17 @@ Writes under `prompt_syntax/`:
   `prompt_embeds` / `negative_prompt_embeds` (equal chunk counts, so diffusers can batch them): final latents,
   and the decoded image as `<run>.png`.
 
+- `sdxl.json` + `sdxl.safetensors` + `sdxl-*.png`: the web UI's SDXL text side on `pipeline/sdxl-tiny` (both
+  embedders chunked and weighted on their own outputs, the second with open_clip's tokenizer; the pooled output
+  of each text's first chunk): per case and schedule entry `<case>/<entry>/context` `[chunks · 77, 48]` and
+  `<case>/<entry>/pooled` `[16]`; and two seeded runs through diffusers' SDXL loop with that conditioning
+  (`<run>/latents`, `<run>.png`), one with prompt and negative prompt of different chunk counts (two UNet calls
+  per step, which `StableDiffusionXLPipeline` cannot take, so the loop is written out in `sdxl_denoise` and
+  checked against the pipeline where the pipeline can run it).
+
 TRANSCRIPTION: `sd_hijack_clip.py` cannot be imported without the web UI (it imports `modules.shared` and the
 model hijack), so `tokenize_line`, `process_tokens` and `EmphasisOriginal.after_transformers` are transcribed
-below (functions marked "transcribed from"), line for line, with the options at their defaults. The text
+below (functions marked "transcribed from"), with `sd_hijack_open_clip.py`'s SDXL tokenizer part, line for line, with the options at their defaults. The text
 encoder is transformers' `CLIPTextModel` as diffusers loads it; A1111's "Clip skip" n is hidden_states[-n] and
 final layer norm, which is diffusers' clip_skip n − 1.
 """

@@ -172,11 +172,7 @@ struct GenerateCommand: ParsableCommand {
         parameters.clipSkip = clipSkip
         parameters.promptSyntax = promptSyntax
         if promptSyntax == .automatic1111 {
-            if pipeline.conditioner is CLIPPromptConditioner {
-                Self.reportUnappliedSyntax(in: prompt, appliesTags: loraDir != nil, progress: progress)
-            } else {
-                progress.message("note: the A1111 prompt syntax is implemented for SD 1.x / 2.x only; this \(pipeline.family) model reads the prompt as plain text")
-            }
+            Self.reportUnappliedSyntax(in: prompt, appliesTags: loraDir != nil, progress: progress)
         }
         parameters.strength = strength
         parameters.previewInterval = previewEvery

@@ -18,7 +18,10 @@ import UNet
 ///   layer (clip skip applies to the prompt only).
 ///
 /// Both encoders read the same prompt (diffusers' `prompt_2` / `negative_prompt_2` default to the prompt).
-/// Prompts are truncated to one 77-token window, as diffusers does.
+/// With ``PromptSyntax/plain`` prompts are truncated to one 77-token window, as diffusers does; with
+/// ``PromptSyntax/automatic1111`` both encoders chunk and weight the parsed prompt as the web UI does for SDXL
+/// (`SDXLTextConditioning.encodeAutomatic1111`, `Documentation/PromptSyntax.md`), the zeros rule above staying
+/// diffusers' (the web UI zeros every empty negative prompt, typed or not).
 ///
 /// The refiner (``init(refinerTokenizer:textEncoder:forceZerosForEmptyPrompt:)``) has the second encoder only,
 /// whose hidden states are then the whole context, and five time ids: original size, crop, and the aesthetic
@@ -104,14 +107,38 @@ public struct SDXLPromptConditioner: PromptConditioner {
             requiresAestheticsScore ? micro.refinerTimeIDs(width: request.width, height: request.height, negative: negative)
                                     : micro.baseTimeIDs(width: request.width, height: request.height)
         }
-        let positive = try text.encode(request.prompt, clipSkip: request.clipSkip)
-        let negative = try request.guided
-            ? text.encodeNegative(request.negativePrompt, forceZeros: forceZerosForEmptyPrompt, like: positive) : nil
-        func schedule(_ side: (context: Tensor, pooled: Tensor), negative: Bool) -> ConditioningSchedule {
-            ConditioningSchedule(DenoiserConditioning(context: side.context, pooledTextEmbedding: side.pooled,
-                                                      timeIDs: timeIDs(negative: negative)))
+        let positive: SDXLScheduledText
+        var negative: SDXLScheduledText?
+        switch request.syntax {
+        case .plain:
+            let encoded = try text.encode(request.prompt, clipSkip: request.clipSkip)
+            positive = SDXLScheduledText(endSteps: [request.steps], texts: [encoded])
+            negative = try request.guided
+                ? SDXLScheduledText(endSteps: [request.steps],
+                                    texts: [text.encodeNegative(request.negativePrompt, forceZeros: forceZerosForEmptyPrompt, like: encoded)])
+                : nil
+        case .automatic1111:
+            positive = try text.encodeAutomatic1111(A1111Prompt(request.prompt).text, steps: request.steps, clipSkip: request.clipSkip)
+            if request.guided, request.negativePrompt == nil, forceZerosForEmptyPrompt {
+                // diffusers' rule, kept in both syntaxes: zeros shaped like the prompt's (first) conditioning.
+                let like = positive.texts[0]
+                negative = SDXLScheduledText(endSteps: [request.steps], texts: [(Tensor.zeros(like.context.shape), Tensor.zeros(like.pooled.shape))])
+            } else if request.guided {
+                negative = try text.encodeAutomatic1111(request.negativePrompt ?? "", steps: request.steps, clipSkip: nil)
+            }
         }
-        return PromptConditioning(positive: schedule(positive, negative: false),
-                                  negative: negative.map { schedule($0, negative: true) })
+        func schedule(_ side: SDXLScheduledText, negative: Bool) throws(PipelineError) -> ConditioningSchedule {
+            let ids = timeIDs(negative: negative)
+            let conditionings = side.texts.map {
+                DenoiserConditioning(context: $0.context, pooledTextEmbedding: $0.pooled, timeIDs: ids)
+            }
+            guard conditionings.count > 1 else { return ConditioningSchedule(conditionings[0]) }
+            // A1111 uses an entry while its 0-based step counter is ≤ the entry's end.
+            return try ConditioningSchedule(entries: zip(side.endSteps, conditionings).map {
+                ConditioningSchedule.Entry(endStep: $0 + 1, conditioning: $1)
+            })
+        }
+        let negativeSchedule = try negative.map { side throws(PipelineError) in try schedule(side, negative: true) }
+        return try PromptConditioning(positive: schedule(positive, negative: false), negative: negativeSchedule)
     }
 }

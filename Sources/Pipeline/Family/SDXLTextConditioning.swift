@@ -10,7 +10,8 @@ import Tokenizer
 ///   second encoder, whose hidden states are then the whole context.
 /// - Pooled embedding: the second encoder's projected pooled output, always from its last layer.
 /// - The negative side ignores `clip_skip` (diffusers reads `hidden_states[-2]` there unconditionally).
-/// - Prompts are truncated to one window (77 tokens), as diffusers does; SDXL gets no longer-prompt windows.
+/// - ``encode(_:clipSkip:)`` (``PromptSyntax/plain``) truncates prompts to one window (77 tokens), as diffusers
+///   does; `encodeAutomatic1111(_:steps:clipSkip:)` reads them with A1111's syntax and chunking.
 struct SDXLTextConditioning: Sendable {
     /// The first encoder (CLIP ViT-L) and its tokenizer; nil for the refiner, which has only the second.
     let first: (tokenizer: any PromptTokenizer, encoder: any PooledTextEncoding)?

@@ -24,9 +24,17 @@ Writes under `prompt_syntax/`:
   `prompt_embeds` / `negative_prompt_embeds` (equal chunk counts, so diffusers can batch them): final latents,
   and the decoded image as `<run>.png`.
 
+- `sdxl.json` + `sdxl.safetensors` + `sdxl-*.png`: the web UI's SDXL text side on `pipeline/sdxl-tiny` (both
+  embedders chunked and weighted on their own outputs, the second with open_clip's tokenizer; the pooled output
+  of each text's first chunk): per case and schedule entry `<case>/<entry>/context` `[chunks · 77, 48]` and
+  `<case>/<entry>/pooled` `[16]`; and two seeded runs through diffusers' SDXL loop with that conditioning
+  (`<run>/latents`, `<run>.png`), one with prompt and negative prompt of different chunk counts (two UNet calls
+  per step, which `StableDiffusionXLPipeline` cannot take, so the loop is written out in `sdxl_denoise` and
+  checked against the pipeline where the pipeline can run it).
+
 TRANSCRIPTION: `sd_hijack_clip.py` cannot be imported without the web UI (it imports `modules.shared` and the
 model hijack), so `tokenize_line`, `process_tokens` and `EmphasisOriginal.after_transformers` are transcribed
-below (functions marked "transcribed from"), line for line, with the options at their defaults. The text
+below (functions marked "transcribed from"), with `sd_hijack_open_clip.py`'s SDXL tokenizer part, line for line, with the options at their defaults. The text
 encoder is transformers' `CLIPTextModel` as diffusers loads it; A1111's "Clip skip" n is hidden_states[-n] and
 final layer norm, which is diffusers' clip_skip n − 1.
 """
@@ -207,16 +215,21 @@ class Chunker:
 
     # Transcribed from forward() and process_tokens(): a batch of texts (a prompt's schedule texts), chunk by
     # chunk, missing chunks filled with empty_chunk(); SD 2.x pads after each row's first end token.
+    # An encoder that returns (z, pooled) stands for SDXL's second embedder (`z.pooled` in the web UI): forward
+    # then returns (hstack(zs), zs[0].pooled), the pooled output of each text's first chunk.
     def forward(self, texts, encode):
         batch_chunks = [self.tokenize_line(text)[0] for text in texts]
         chunk_count = max(len(x) for x in batch_chunks)
         zs = []
+        pooleds = []
         for i in range(chunk_count):
             batch_chunk = [chunks[i] if i < len(chunks) else self.empty_chunk() for chunks in batch_chunks]
             tokens = [x["tokens"] for x in batch_chunk]
             multipliers = [x["multipliers"] for x in batch_chunk]
-            zs.append(self.process_tokens(tokens, multipliers, encode))
-        return torch.hstack(zs)
+            z, pooled = self.process_tokens(tokens, multipliers, encode)
+            zs.append(z)
+            pooleds.append(pooled)
+        return torch.hstack(zs) if pooleds[0] is None else (torch.hstack(zs), pooleds[0])
 
     def process_tokens(self, remade_batch_tokens, batch_multipliers, encode):
         tokens = torch.asarray(remade_batch_tokens)
@@ -225,13 +238,31 @@ class Chunker:
                 index = remade_batch_tokens[batch_pos].index(self.id_end)
                 tokens[batch_pos, index + 1:tokens.shape[1]] = self.id_pad
         z = encode(tokens)
+        z, pooled = z if isinstance(z, tuple) else (z, None)
         # EmphasisOriginal.after_transformers (modules/sd_emphasis.py)
         multipliers = torch.asarray(batch_multipliers)
         original_mean = z.mean()
         z = z * multipliers.reshape(multipliers.shape + (1,)).expand(z.shape)
         new_mean = z.mean()
         z = z * (original_mean / new_mean)
-        return z
+        return z, pooled
+
+
+# Transcribed from modules/sd_hijack_open_clip.py (FrozenOpenCLIPEmbedder2WithCustomWords): SDXL's second
+# embedder chunks with open_clip's tokenizer, and pads with id 0 after each chunk's first end-of-text.
+class OpenCLIPChunker(Chunker):
+    def __init__(self, pp):
+        import open_clip.tokenizer
+        self.pp = pp
+        self.open_clip_tokenizer = open_clip.tokenizer._tokenizer
+        self.comma_token = [v for k, v in self.open_clip_tokenizer.encoder.items() if k == ",</w>"][0]
+        self.id_start = self.open_clip_tokenizer.encoder["<start_of_text>"]
+        self.id_end = self.open_clip_tokenizer.encoder["<end_of_text>"]
+        self.id_pad = 0
+        self.chunk_length = CHUNK_LENGTH
+
+    def tokenize(self, texts):
+        return [self.open_clip_tokenizer.encode(text) for text in texts]
 # End of the transcription.
 # ---------------------------------------------------------------------------------------------------------
 
@@ -350,6 +381,144 @@ def run_fixture(root, conditioning, tensors, run_tensors):
     return [run]
 
 
+# ---------------------------------------------------------------------------------------------------------
+# SDXL (`sdxl.json`, `sdxl.safetensors`, `sdxl-*.png`): the web UI's SDXL text side on pipeline/sdxl-tiny.
+# `sd_models_xl.get_learned_conditioning` runs sgm's GeneralConditioner, whose two text embedders the web UI
+# wraps: FrozenCLIPEmbedderForSDXLWithCustomWords (the model's CLIP tokenizer, padding with end-of-text,
+# `hidden_states[-2]` as sgm's layer "hidden" / layer_idx 11 is for 12 layers) and
+# FrozenOpenCLIPEmbedder2WithCustomWords (open_clip's tokenizer, id-0 padding, layer "penultimate", pooled =
+# text_projection(ln_final(last)[argmax ids])). Each chunks and weights on its own output (Chunker.forward);
+# GeneralConditioner concatenates "crossattn" along dim 2 and the pooled output goes first in "vector".
+# Clip skip: the web UI ignores it for SDXL by default (`sdxl_clip_l_skip` off, encoder 2 fixed at
+# "penultimate"); the SDK keeps diffusers' rule (`hidden_states[-(k + 2)]` of both encoders, prompt only), and
+# the "clip-skip" case records A1111's chunking with that layer.
+
+SDXL_CASES = [
+    dict(name="weights", prompt="a (photo:1.3) of a [cat], ((red)) \\(hat\\)"),
+    dict(name="nested", prompt="(a (b [c] d:1.5) e:0.8) f"),
+    dict(name="break", prompt="a red cat BREAK (a blue dog:1.2)"),
+    dict(name="long-commas", prompt=CONDITIONING_CASES[4]["prompt"]),
+    dict(name="schedule", prompt="a [(cat:1.4):dog:0.5] on a [sofa|bed]", steps=4),
+    dict(name="clip-skip", prompt="a (photo:1.3) of a cat", clip_skip=1),
+    dict(name="negative", prompt="(blurry:1.4), [lowres], bad hands"),
+]
+
+SDXL_STEPS = 4
+
+
+def sdxl_encoder(model, clip_skip, pooled):
+    def encode(tokens):
+        with torch.no_grad():
+            out = model(input_ids=tokens, output_hidden_states=True)
+            z = out.hidden_states[-((clip_skip or 0) + 2)]
+            return (z, out.text_embeds) if pooled else z
+    return encode
+
+
+def sdxl_conditioning(pp, pipe, prompt, steps, clip_skip=None):
+    """Per schedule entry (end step, context [1, T, 48], pooled [1, 16]) as the web UI computes them."""
+    first = Chunker(pp, pipe.tokenizer, pipe.tokenizer.eos_token_id)  # A1111: id_pad = id_end for CLIP ViT-L
+    second = OpenCLIPChunker(pp)
+    schedule = pp.get_learned_conditioning_prompt_schedules([prompt], steps)[0]
+    texts = [text for _, text in schedule]
+    # The model's second tokenizer (what the SDK reads) and open_clip's agree on these prompts.
+    for text in texts:
+        for fragment, _ in pp.parse_prompt_attention(text):
+            assert pipe.tokenizer_2(fragment, add_special_tokens=False)["input_ids"] == \
+                second.open_clip_tokenizer.encode(fragment), fragment
+    z1 = first.forward(texts, sdxl_encoder(pipe.text_encoder, clip_skip, False))
+    z2, pooled = second.forward(texts, sdxl_encoder(pipe.text_encoder_2, clip_skip, True))
+    context = torch.cat([z1, z2], dim=2)
+    return [(int(t), context[i:i + 1], pooled[i:i + 1]) for i, (t, _) in enumerate(schedule)]
+
+
+def sdxl_denoise(pipe, positive, negative, steps, guidance, seed, size, output_type):
+    """StableDiffusionXLPipeline's loop (default Euler scheduler, default micro-conditioning) with per-step
+    schedules, as the web UI's sampler uses them (an entry while the 0-based step ≤ its end), and, when the
+    two sides' token counts differ (A1111's default `pad_cond_uncond` off), two UNet calls per step."""
+    def at(schedule, step):
+        return next((c, p) for end, c, p in schedule if step <= end)
+    pipe.scheduler.set_timesteps(steps)
+    latents = pipe.prepare_latents(1, 4, size, size, torch.float32, "cpu", seeded(seed))
+    ids = torch.tensor([[size, size, 0, 0, size, size]], dtype=torch.float32)
+    with torch.no_grad():
+        for step, t in enumerate(pipe.scheduler.timesteps):
+            (c, cp), (u, up) = at(positive, step), at(negative, step)
+            x = pipe.scheduler.scale_model_input(latents, t)
+            if c.shape == u.shape:
+                out = pipe.unet(torch.cat([x, x]), t, encoder_hidden_states=torch.cat([u, c]),
+                                added_cond_kwargs={"text_embeds": torch.cat([up, cp]), "time_ids": torch.cat([ids, ids])})
+                noise_uncond, noise_text = out.sample.chunk(2)
+            else:
+                noise_uncond = pipe.unet(x, t, encoder_hidden_states=u,
+                                         added_cond_kwargs={"text_embeds": up, "time_ids": ids}).sample
+                noise_text = pipe.unet(x, t, encoder_hidden_states=c,
+                                       added_cond_kwargs={"text_embeds": cp, "time_ids": ids}).sample
+            noise = noise_uncond + guidance * (noise_text - noise_uncond)
+            latents = pipe.scheduler.step(noise, t, latents, return_dict=False)[0]
+        if output_type == "latent":
+            return latents
+        image = pipe.vae.decode(latents / pipe.vae.config.scaling_factor, return_dict=False)[0]
+        return pipe.image_processor.postprocess(image, output_type="pil")[0]
+
+
+SDXL_RUNS = [
+    # 3-chunk prompt against a weighted 1-chunk negative prompt: two UNet calls per step.
+    dict(name="sdxl-long-negative", prompt=SDXL_CASES[3]["prompt"], negative_prompt=SDXL_CASES[6]["prompt"], seed=1234),
+    # Prompt editing inside a 2-chunk BREAK prompt; no negative prompt: force_zeros_for_empty_prompt gives
+    # zeros shaped like the prompt's conditioning (diffusers' rule; the web UI zeros its "" negative too).
+    dict(name="sdxl-break-schedule", prompt="a [(red:1.3) cat:dog:0.5] BREAK (a blue hat:0.8)", negative_prompt=None,
+         seed=1235),
+]
+
+
+def sdxl_fixture(pp, root, out):
+    from .sdxl import load_pipeline
+    pipe = load_pipeline(root / "pipeline" / "sdxl-tiny")
+    assert getattr(pipe, "watermark", None) is None
+    tensors = {}
+    cases = []
+    for case in SDXL_CASES:
+        steps = case.get("steps", STEPS)
+        entries = sdxl_conditioning(pp, pipe, case["prompt"], steps, case.get("clip_skip"))
+        for i, (_, context, pooled) in enumerate(entries):
+            tensors[f"{case['name']}/{i}/context"] = context[0].contiguous()
+            tensors[f"{case['name']}/{i}/pooled"] = pooled[0].contiguous()
+        cases.append(dict(name=case["name"], prompt=case["prompt"], steps=steps, clip_skip=case.get("clip_skip"),
+                          schedule=[[t, s] for t, s in pp.get_learned_conditioning_prompt_schedules([case["prompt"]], steps)[0]],
+                          tokens=int(entries[0][1].shape[1])))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # reductions in one order, whatever the machine
+    try:
+        # The loop above against diffusers' own pipeline where diffusers can run it (one constant conditioning
+        # per side, equal token counts): the same latents, bit for bit.
+        positive = sdxl_conditioning(pp, pipe, SDXL_CASES[0]["prompt"], SDXL_STEPS)
+        negative = sdxl_conditioning(pp, pipe, SDXL_CASES[6]["prompt"], SDXL_STEPS)
+        mine = sdxl_denoise(pipe, positive, negative, SDXL_STEPS, 5.0, 99, 64, "latent")
+        with torch.no_grad():
+            theirs = pipe(prompt_embeds=positive[0][1], pooled_prompt_embeds=positive[0][2],
+                          negative_prompt_embeds=negative[0][1], negative_pooled_prompt_embeds=negative[0][2],
+                          num_inference_steps=SDXL_STEPS, guidance_scale=5.0, generator=seeded(99),
+                          output_type="latent").images
+        assert torch.equal(mine, theirs), (mine - theirs).abs().max()
+        runs = []
+        for run in SDXL_RUNS:
+            positive = sdxl_conditioning(pp, pipe, run["prompt"], SDXL_STEPS)
+            if run["negative_prompt"] is None:
+                negative = [(SDXL_STEPS, torch.zeros_like(positive[0][1]), torch.zeros_like(positive[0][2]))]
+            else:
+                negative = sdxl_conditioning(pp, pipe, run["negative_prompt"], SDXL_STEPS)
+            latents = sdxl_denoise(pipe, positive, negative, SDXL_STEPS, 5.0, run["seed"], 64, "latent")
+            tensors[f"{run['name']}/latents"] = latents.contiguous()
+            sdxl_denoise(pipe, positive, negative, SDXL_STEPS, 5.0, run["seed"], 64, "pil").save(str(out / f"{run['name']}.png"))
+            runs.append(dict(run, steps=SDXL_STEPS, guidance=5.0, width=64, height=64, scheduler="euler",
+                             image=f"{run['name']}.png"))
+    finally:
+        torch.set_num_threads(threads)
+    save_file(tensors, str(out / "sdxl.safetensors"))
+    (out / "sdxl.json").write_text(json.dumps(dict(cases=cases, runs=runs), ensure_ascii=False, indent=1))
+
+
 def generate(root: pathlib.Path):
     pp = load_prompt_parser()
     out = root / "prompt_syntax"
@@ -365,5 +534,6 @@ def generate(root: pathlib.Path):
     runs = run_fixture(root, conditioning, tensors, run_tensors)
     (out / "runs.json").write_text(json.dumps(runs, indent=1))
     save_file(run_tensors, str(out / "runs.safetensors"))
+    sdxl_fixture(pp, root, out)
     for path in sorted(out.iterdir()):
         print(f"   {path.name}: {path.stat().st_size / 1024:.1f} KiB")

@@ -51,6 +51,11 @@ extension StableDiffusionPipeline {
     }
 
     private init(singleFile path: String, options: LoadOptions, start: DispatchTime) throws(PipelineError) {
+        // SDXL files carry two text encoders and other configurations: their own path (the file's header only here).
+        if let family = try? SingleFileCheckpoint.detectFamily(path: path), family.isXL {
+            try self.init(xlSingleFile: path, family: family, options: options, start: start)
+            return
+        }
         let configFolder = options.configFolder.map { URL(fileURLWithPath: $0) }
         // With a config folder, its component configurations decide both the key mapping and the models.
         let folderConfigurations: (unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration)?

@@ -25,6 +25,8 @@ public struct SingleFileCheckpoint: Sendable {
     public let vae: SingleFileWeightSource
     /// The text encoder's weights (`CLIPTextModel` names, `text_model.…` by default).
     public let textEncoder: SingleFileWeightSource
+    /// SDXL base's second text encoder (`CLIPTextModelWithProjection` names); nil for other families.
+    public let textEncoder2: SingleFileWeightSource?
 
     /// The file path.
     public var path: String { file.path }
@@ -73,6 +75,9 @@ public struct SingleFileCheckpoint: Sendable {
         self.unet = SingleFileWeightSource(component: .unet, file: file, sources: mapping[.unet])
         self.vae = SingleFileWeightSource(component: .vae, file: file, sources: mapping[.vae])
         self.textEncoder = SingleFileWeightSource(component: .textEncoder, file: file, sources: mapping[.textEncoder])
+        self.textEncoder2 = mapping.components[.textEncoder2].map {
+            SingleFileWeightSource(component: .textEncoder2, file: file, sources: $0)
+        }
     }
 
     /// Recognises the family of a checkpoint from its header alone.
@@ -92,7 +97,7 @@ public struct SingleFileCheckpoint: Sendable {
     /// Every mapped tensor must be a float type the SDK reads, so a bad dtype is reported at open, with
     /// its key, rather than midway through loading a model.
     private static func checkReadable(_ file: SafetensorsFile, mapping: SingleFileKeyMapping) throws(SingleFileError) {
-        for component in SingleFileComponent.checkpointComponents {
+        for component in mapping.components.keys {
             for source in mapping[component].values {
                 if let entry = file.entries[source.checkpointKey], !entry.dtype.isReadableAsFloat {
                     throw .unsupportedDType(path: file.path, key: source.checkpointKey, dtype: entry.dtype.rawValue)

@@ -114,6 +114,26 @@ struct SDXLSingleFileTests {
                 "\(String(describing: error))")
     }
 
+    /// The published SDXL base layout (the route without `config`) on a real-size key catalogue written on
+    /// the meta device and checked there against diffusers' own SGM → diffusers conversion.
+    @Test("The published SDXL preset maps a real-size SDXL base key set onto exactly diffusers' names and shapes")
+    func presetMapsRealKeys() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("sdxl/handover/ldm-keys-sdxl.json")))
+        let catalogue = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: [Int]]])
+        let mapping = try SingleFileKeyMapping(tensorShapes: try #require(catalogue["ldm"]), path: "ldm-keys-sdxl.json")
+        #expect(mapping.family == .stableDiffusionXL && mapping.layout == .sdxl)
+        for component in [SingleFileComponent.unet, .vae, .textEncoder, .textEncoder2] {
+            let expected = try #require(catalogue[component.rawValue])
+            let actual = mapping[component].mapValues(\.shape)
+            #expect(actual.count == expected.count, "\(component): \(actual.count) vs \(expected.count)")
+            let wrong = expected.filter { actual[$0.key] != $0.value }.keys.sorted()
+            #expect(wrong.isEmpty, "\(component): \(wrong.prefix(5))")
+        }
+        #expect(mapping[.textEncoder2]["text_projection.weight"]?.transform == .transpose)
+        #expect(mapping[.unet]["add_embedding.linear_1.weight"]?.checkpointKey == "model.diffusion_model.label_emb.0.0.weight")
+        #expect(mapping.ignoredKeys.isEmpty)
+    }
+
     @Test("Missing SDXL keys and wrong shapes are errors naming the key")
     func badFiles() throws {
         let folder = LoadOptions(configFolder: Fixtures.path("pipeline/sdxl-tiny"))

@@ -12,6 +12,7 @@ Writes `sdxl/handover/`:
   trust: the same file is written here and loaded with diffusers' `from_single_file(…, config=<folder>)`,
   every tensor must equal the folder's, and the base file must reproduce the folder's `seeded-sdxl-default`
   run bit for bit.
+- `ldm-keys-sdxl.json`: a real-size SDXL base key catalogue (names and shapes; see `write_catalogue`).
 - `cases.json`, `latents.safetensors`, `<case>.png`: `StableDiffusionXLPipeline(denoising_end=f,
   output_type="latent")` → `StableDiffusionXLImg2ImgPipeline(image=latents, denoising_start=f)` on the tiny
   base and refiner, as diffusers 0.42.1 documents the ensemble of expert denoisers. Per case the base's
@@ -230,3 +231,75 @@ def generate(root: pathlib.Path) -> None:
     listing = {name: {key: {"component": c, "sources": s, "transform": t} for key, (c, s, t) in sorted(m.items())}
                for name, (m, _) in maps.items()}
     (out / "single-file-map.json").write_text(json.dumps(listing, indent=0, sort_keys=True) + "\n")
+    write_catalogue(out / "ldm-keys-sdxl.json")
+
+
+# ---------------------------------------------------------------------------------------------
+# Real-size key catalogue of SDXL base 1.0 (names and shapes only), for the published-config route
+# ---------------------------------------------------------------------------------------------
+
+SDXL_BASE_UNET = dict(  # stabilityai/stable-diffusion-xl-base-1.0/unet/config.json (structure)
+    sample_size=128, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=[320, 640, 1280],
+    down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+    up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+    transformer_layers_per_block=[1, 2, 10], attention_head_dim=[5, 10, 20], cross_attention_dim=2048,
+    use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=256,
+    projection_class_embeddings_input_dim=2816, norm_num_groups=32)
+
+
+def write_catalogue(path: pathlib.Path):
+    """`sdxl/handover/ldm-keys-sdxl.json`: the SGM keys of a real-size SDXL base file and the diffusers keys each
+    component loads, built on the meta device with this module's map and checked against diffusers' own
+    conversion (`convert_ldm_unet_checkpoint`, `convert_ldm_vae_checkpoint`, `convert_ldm_clip_checkpoint`,
+    `convert_open_clip_checkpoint`) and model-type detection (`xl_base`)."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from diffusers.loaders import single_file_utils as sfu
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    with torch.device("meta"):
+        unet = UNet2DConditionModel(**SDXL_BASE_UNET)
+        vae = AutoencoderKL(block_out_channels=[128, 256, 512, 512], layers_per_block=2, latent_channels=4,
+                            down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4)
+        text = CLIPTextModel(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                                            num_attention_heads=12, hidden_act="quick_gelu", projection_dim=768))
+        text2 = CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=1280, intermediate_size=5120, num_hidden_layers=32,
+                                                           num_attention_heads=20, hidden_act="gelu", projection_dim=1280))
+    states = {"unet": unet.state_dict(), "vae": vae.state_dict(),
+              "text_encoder": {k if k.startswith("text_model.") else "text_model." + k: v
+                               for k, v in text.state_dict().items() if "position_ids" not in k},
+              "text_encoder_2": {k: v for k, v in text2.state_dict().items() if "position_ids" not in k}}
+    mapping = {}
+    mapping.update(unet_map(states["unet"], SDXL_BASE_UNET))
+    mapping.update(vae_map(states["vae"], dict(vae.config)))
+    mapping.update(clip_map(states["text_encoder"], "conditioner.embedders.0."))
+    mapping.update(open_clip_map(states["text_encoder_2"], "conditioner.embedders.1.model.", 32))
+    ldm = {}
+    for key, (component, sources, transform) in mapping.items():
+        shapes = [list(states[component][s].shape) for s in sources]
+        shape = shapes[0]
+        if transform == "transpose":
+            shape = shape[::-1]
+        elif transform == "conv1x1":
+            shape = shape + [1, 1]
+        elif transform == "concat":
+            shape = [sum(s[0] for s in shapes)] + shape[1:]
+        ldm[key] = torch.empty(shape, device="meta")
+    expected = {name: {k: list(v.shape) for k, v in state.items()} for name, state in states.items()}
+    converted = {
+        "unet": sfu.convert_ldm_unet_checkpoint(ldm, SDXL_BASE_UNET),
+        "vae": sfu.convert_ldm_vae_checkpoint(ldm, dict(vae.config)),
+        "text_encoder": {"text_model." + k.removeprefix("text_model."): v for k, v in
+                         sfu.convert_ldm_clip_checkpoint(ldm, "conditioner.embedders.0.transformer.").items()
+                         if k.startswith(("text_model.", "embeddings.", "encoder.", "final_layer_norm"))},
+        "text_encoder_2": {k: v for k, v in sfu.convert_open_clip_checkpoint(text2, ldm, "conditioner.embedders.1.model.").items()
+                           if "position_ids" not in k},
+    }
+    for name, tensors in converted.items():
+        got = {k: list(v.shape) for k, v in tensors.items()}
+        assert got == expected[name], (name, sorted(set(got) ^ set(expected[name]))[:6])
+    probe = dict(ldm, **{sfu.CHECKPOINT_KEY_NAMES["xl_base"]: torch.empty([1280], device="meta")})
+    assert sfu.infer_diffusers_model_type(probe) == "xl_base"
+    catalogue = {"ldm": {k: list(v.shape) for k, v in sorted(ldm.items())},
+                 **{name: dict(sorted(keys.items())) for name, keys in expected.items()}}
+    path.write_text(json.dumps(catalogue, separators=(",", ":")) + "\n")
+    print(f"   ldm-keys-sdxl.json: {len(ldm)} checkpoint keys", flush=True)

@@ -57,7 +57,8 @@ enum HandOverFixtures {
 ///
 /// Tolerances: those of ``PipelineParityTests`` (float32 summation order differs from torch's; runs of at
 /// most 11 model calls at guidance 5): latents max |Δ| ≤ 1e-3 and ≤ 1e-5 of their scale, pixels ≥ 99 %
-/// identical bytes and none off by more than 1.
+/// identical bytes and none off by more than 1. Measured (debug build, this machine): latents max |Δ|
+/// 3.0e-5–1.2e-4 (≤ 2.4e-6 of the scale) at the cut and at the end; pixels ≥ 99.98 % identical, max 1.
 @Suite("SDXL base → refiner hand-over parity with diffusers")
 struct SDXLHandOverTests {
     @Test("Both parts run diffusers' timesteps and match its latents and pixels", arguments: HandOverFixtures.cases)

@@ -9,7 +9,7 @@ import VAE
 extension StableDiffusionPipeline {
     /// Loads a model as people download it: a diffusers folder (`model_index.json`, `tokenizer/`,
     /// `text_encoder/`, `unet/`, `vae/`, `scheduler/`) or a single-file checkpoint in the original
-    /// LDM / A1111 layout (`.safetensors`, SD 1.x or 2.x). No conversion step; fp16 weights stay 16-bit
+    /// LDM / A1111 layout (`.safetensors`, SD 1.x, 2.x or SDXL base / refiner). No conversion step; fp16 weights stay 16-bit
     /// in the mapped files and are widened to float32 where used. `.ckpt` pickles are refused (convert
     /// them to safetensors).
     ///

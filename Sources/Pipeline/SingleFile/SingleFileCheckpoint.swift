@@ -1,8 +1,8 @@
 import Foundation
 import TensorModule
 
-/// A Stable Diffusion 1.x or 2.x checkpoint in one `.safetensors` file, in the original LDM / A1111
-/// layout, loaded with no conversion step: the file is memory-mapped once and each component reads
+/// A Stable Diffusion 1.x, 2.x or XL (base or refiner) checkpoint in one `.safetensors` file, in the original LDM /
+/// SGM / A1111 layout, loaded with no conversion step: the file is memory-mapped once and each component reads
 /// its tensors from it under diffusers / transformers names.
 ///
 /// ```swift
@@ -30,7 +30,7 @@ public struct SingleFileCheckpoint: Sendable {
 
     /// The file path.
     public var path: String { file.path }
-    /// SD 1.x or SD 2.x.
+    /// SD 1.x, SD 2.x, SDXL or the SDXL refiner.
     public var family: SingleFileFamily { mapping.family }
     /// The layout the names were mapped with.
     public var layout: SingleFileLayout { mapping.layout }
@@ -83,7 +83,7 @@ public struct SingleFileCheckpoint: Sendable {
     /// Recognises the family of a checkpoint from its header alone.
     ///
     /// - Parameter path: The `.safetensors` file.
-    /// - Returns: SD 1.x or SD 2.x.
+    /// - Returns: SD 1.x, SD 2.x, SDXL or the SDXL refiner.
     /// - Throws: The file errors of ``init(path:layout:textEncoderPrefix:)`` and the errors of
     ///   ``SingleFileFamily/detect(tensorShapes:path:)``.
     public static func detectFamily(path: String) throws(SingleFileError) -> SingleFileFamily {

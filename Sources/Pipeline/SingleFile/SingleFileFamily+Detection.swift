@@ -1,6 +1,6 @@
 extension SingleFileFamily {
-    /// Recognises an SD 1.x or SD 2.x checkpoint from its tensor names and shapes, and refuses
-    /// anything else with an error naming what was found.
+    /// Recognises an SD 1.x, SD 2.x or SDXL (base / refiner, `conditioner.embedders.…`; see `detectXL`)
+    /// checkpoint from its tensor names and shapes, and refuses anything else with an error naming what was found.
     ///
     /// The text encoder decides the family, as in diffusers (`is_clip_model` / `is_open_clip_model`):
     /// OpenAI CLIP under `cond_stage_model.transformer.` is SD 1.x, OpenCLIP under
@@ -18,7 +18,7 @@ extension SingleFileFamily {
     /// recognises them) are detected like the others; ``unetInputChannels(tensorShapes:)`` tells them
     /// apart.
     ///
-    /// - Throws: ``SingleFileError/unsupportedArchitecture(path:architecture:evidence:)`` for SDXL,
+    /// - Throws: ``SingleFileError/unsupportedArchitecture(path:architecture:evidence:)`` for
     ///   SD 3, Flux, ControlNet, diffusers-format and class-conditioned checkpoints and for UNets
     ///   whose input is neither 4 nor 9 channels (InstructPix2Pix 8, upscaler 7, depth 5);
     ///   ``SingleFileError/missingComponent(path:component:expectedKey:found:)`` when the UNet, VAE or

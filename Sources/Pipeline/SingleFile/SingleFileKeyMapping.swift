@@ -55,7 +55,10 @@ public struct SingleFileTensorSource: Sendable, Equatable {
 ///   `arange(77)` buffer older transformers saved;
 /// - SD 2.x: `cond_stage_model.model.text_projection` and `logit_scale` (CLIP's contrastive head,
 ///   unused for conditioning), and the resblock after the last one the layout runs (OpenCLIP's 24th
-///   layer: SD 2 conditions on the penultimate layer, so diffusers' model has 23 and skips it).
+///   layer: SD 2 conditions on the penultimate layer, so diffusers' model has 23 and skips it);
+/// - SDXL: CLIP's `position_ids` (`conditioner.embedders.0.transformer.…`) and OpenCLIP's `logit_scale`
+///   (`conditioner.embedders.1.model.` for the base, `.0.model.` for the refiner); OpenCLIP's
+///   `text_projection` is used there (`text_encoder_2`'s `text_projection.weight`, transposed).
 public struct SingleFileKeyMapping: Sendable {
     /// The family the checkpoint was recognised as.
     public let family: SingleFileFamily

@@ -94,8 +94,14 @@ struct GenerateCommand: ParsableCommand {
     var previewEvery: Int?
     @Option(name: .long, help: "The preview PNG, rewritten atomically at each preview (the first image of a batch).")
     var preview: String?
+    @Option(name: .long, help: "SDXL: a refiner (diffusers folder or single-file checkpoint) that takes over the last part of the schedule (diffusers' denoising_end / denoising_start).")
+    var refiner: String?
+    @Option(name: .long, help: "With --refiner: the fraction of the schedule the base runs before the refiner takes over, 0 < F < 1 (default 0.8).")
+    var refinerStart: Double?
 
     func validate() throws {
+        if refinerStart != nil, refiner == nil { throw ValidationError("--refiner-start needs --refiner") }
+        if let refinerStart, !(refinerStart > 0 && refinerStart < 1) { throw ValidationError("--refiner-start must be between 0 and 1 (exclusive)") }
         guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if maskImage != nil, initImage == nil { throw ValidationError("--mask-image needs --init-image: \(PipelineError.maskWithoutInitImage)") }
@@ -191,6 +197,12 @@ struct GenerateCommand: ParsableCommand {
                 end: Self.value(controlEnds, index, default: 1), name: name))
         }
 
+        if let refiner {
+            progress.message("loading refiner \(refiner)")
+            let model = try StableDiffusionPipeline(contentsOf: refiner, options: LoadOptions(vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+            parameters.refinement = Refinement(refiner: model, start: refinerStart ?? 0.8,
+                                               scheduler: try scheduler.map { name throws(PipelineError) in try model.scheduler(named: name) })
+        }
         let previewPath = preview
         var previewFailed = false
         let result = try pipeline.generate(prompt: prompt, parameters: parameters) { update in

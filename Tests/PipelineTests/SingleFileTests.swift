@@ -25,6 +25,7 @@ struct SingleFileTests {
             case .unet: return Fixtures.path("pipeline/\(folder)/unet/diffusion_pytorch_model\(weightSuffix)")
             case .vae: return Fixtures.path("pipeline/\(folder)/vae/diffusion_pytorch_model\(weightSuffix)")
             case .textEncoder: return Fixtures.path("pipeline/\(folder)/text_encoder/model\(weightSuffix)")
+            case .textEncoder2: return Fixtures.path("pipeline/\(folder)/text_encoder_2/model\(weightSuffix)")
             case .controlNet: return Fixtures.path("controlnet/controlnet-a/diffusion_pytorch_model.safetensors")
             }
         }
@@ -226,7 +227,7 @@ struct SingleFileTests {
         #expect(try SingleFileCheckpoint.detectFamily(path: Fixtures.path("pipeline/sd2-tiny.safetensors")) == .stableDiffusion2)
     }
 
-    @Test("SDXL, InstructPix2Pix, missing components and mismatched widths are refused with what was found")
+    @Test("SDXL without its text encoders, InstructPix2Pix, missing components and mismatched widths are refused with what was found")
     func refusesOtherCheckpoints() throws {
         let base = try #require(Self.catalogue("sd15")["ldm"])
         func detect(_ shapes: [String: [Int]]) throws -> SingleFileFamily {
@@ -236,8 +237,9 @@ struct SingleFileTests {
 
         var sdxl = base.filter { !$0.key.hasPrefix("cond_stage_model.") }
         sdxl["conditioner.embedders.1.model.positional_embedding"] = [77, 1280]
-        #expect(throws: SingleFileError.unsupportedArchitecture(path: "x.safetensors", architecture: "SDXL",
-                                                                evidence: "'conditioner.embedders.1.model.positional_embedding'")) {
+        #expect(throws: SingleFileError.missingComponent(path: "x.safetensors", component: .textEncoder2,
+                                                         expectedKey: "conditioner.embedders.1.model.token_embedding.weight",
+                                                         found: SingleFileFamily.summary(of: sdxl))) {
             try detect(sdxl)
         }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import TensorModule
+import Schedulers
 
 /// One generation, driven a step at a time: text encoding and the initial latents are done when the
 /// session is made; each ``step()`` runs the denoiser (once, or once per guidance half) and one
@@ -51,11 +52,31 @@ public final class DenoisingSession {
     private let inpainting: InpaintingInputs?
     /// The ControlNets' prepared images and per-step residuals, when the parameters name any.
     private let control: ControlGuidance?
+    /// Steps this pipeline runs: all of its scheduler's, or those before the cut of `denoisingEnd` /
+    /// a refinement.
+    private let baseStepCount: Int
+    /// The refiner's part of a hand-over, prepared up front; it takes over after `baseStepCount` steps.
+    private let refinerStage: RefinerStage?
+    /// Whether the refiner has taken over.
+    private var refining = false
 
-    /// The timesteps the session will run (for image-to-image, only the remaining ones).
-    public var timesteps: [Double] { scheduler.timesteps }
+    /// What the refiner of a ``Refinement`` runs with.
+    private struct RefinerStage {
+        let pipeline: StableDiffusionPipeline
+        let conditioning: PromptConditioning
+        let scheduler: any Scheduler
+    }
+
+    /// The timesteps the session will run (for image-to-image, only the remaining ones; with a
+    /// refinement, the base's then the refiner's).
+    public var timesteps: [Double] {
+        let base = refining ? baseTimesteps : Array(scheduler.timesteps.prefix(baseStepCount))
+        return base + (refinerStage?.scheduler.timesteps ?? [])
+    }
+    /// The base part of ``timesteps``, kept when the refiner's scheduler takes over.
+    private var baseTimesteps: [Double] = []
     /// The number of steps the session will run.
-    public var totalSteps: Int { scheduler.timesteps.count }
+    public var totalSteps: Int { baseStepCount + (refinerStage?.scheduler.timesteps.count ?? 0) }
     /// Whether every step has run.
     public var isFinished: Bool { completedSteps >= totalSteps }
 
@@ -145,6 +166,58 @@ public final class DenoisingSession {
             inpainting = nil
             self.scheduler = scheduler
         }
+        (baseStepCount, refinerStage) = try Self.prepareHandOver(
+            pipeline: pipeline, parameters: parameters, scheduler: scheduler,
+            request: PromptRequest(prompt: prompt, negativePrompt: parameters.negativePrompt, guided: guided,
+                                   clipSkip: parameters.clipSkip, width: resolved.width, height: resolved.height,
+                                   steps: parameters.steps, microConditioning: parameters.microConditioning,
+                                   syntax: parameters.promptSyntax))
+    }
+
+    /// The cut of `denoisingEnd` or a refinement, and the refiner's prepared part: its conditioning (from
+    /// its own conditioner, for the same request) and its scheduler begun below the cut. See ``Refinement``.
+    private static func prepareHandOver(pipeline: StableDiffusionPipeline, parameters: GenerationParameters,
+                                        scheduler: any Scheduler,
+                                        request: PromptRequest) throws(PipelineError) -> (Int, RefinerStage?) {
+        let refinement = parameters.refinement
+        if refinement != nil, parameters.denoisingEnd != nil {
+            throw .invalidParameter(name: "denoisingEnd", value: "given together with refinement",
+                                    allowed: "either denoisingEnd or a refinement (whose start is the cut)")
+        }
+        guard let fraction = refinement?.start ?? parameters.denoisingEnd else { return (scheduler.timesteps.count, nil) }
+        let name = refinement != nil ? "refinement.start" : "denoisingEnd"
+        guard fraction > 0, fraction < 1 else { throw .invalidParameter(name: name, value: "\(fraction)", allowed: "0 < value < 1") }
+        let trainTimesteps = pipeline.schedulerOptions.numTrainTimesteps ?? 1000
+        let baseSteps = DenoisingCut.baseStepCount(timesteps: scheduler.timesteps,
+                                                   cutoff: DenoisingCut.cutoff(fraction: fraction, trainTimesteps: trainTimesteps))
+        guard baseSteps > 0 else {
+            throw .invalidParameter(name: name, value: "\(fraction)", allowed: "a cut that leaves the base at least one step")
+        }
+        guard let refinement else { return (baseSteps, nil) }
+        let refiner = refinement.refiner
+        if parameters.mask != nil || !parameters.controlNets.isEmpty {
+            throw .invalidParameter(name: "refinement", value: parameters.mask != nil ? "with an inpainting mask" : "with ControlNets",
+                                    allowed: "a refinement of text-to-image or image-to-image generations")
+        }
+        guard refiner.decoder.latentChannels == pipeline.decoder.latentChannels, !refiner.isInpaintingModel,
+              refiner.family.vaeScalingFactor == pipeline.family.vaeScalingFactor else {
+            throw .invalidParameter(name: "refinement", value: "refiner \(refiner.modelName) (\(refiner.family))",
+                                    allowed: "a refiner in the latent space of \(pipeline.modelName) (\(pipeline.family): "
+                                        + "\(pipeline.decoder.latentChannels) latent channels, no inpainting UNet)")
+        }
+        let conditioning = try refiner.conditioner.conditioning(for: request)
+        guard request.guided == (conditioning.negative != nil) else {
+            throw .component(name: "refiner prompt conditioner", message: "returned the wrong guidance sides")
+        }
+        let configuration = refinement.scheduler ?? refiner.defaultScheduler
+        let full = try attributing(to: "refiner scheduler") { try configuration.makeScheduler(steps: parameters.steps).timesteps }
+        // diffusers' `scheduler.order`: 2 for Heun (each step but the first runs twice), 1 for the others.
+        let order = configuration is HeunDiscreteScheduler.Configuration ? 2 : 1
+        let cutoff = DenoisingCut.cutoff(fraction: fraction, trainTimesteps: refiner.schedulerOptions.numTrainTimesteps ?? 1000)
+        let begin = DenoisingCut.refinerBeginIndex(timesteps: full, cutoff: cutoff, secondOrder: order == 2)
+        let refinerScheduler = try DenoisingCut.scheduler(configuration, steps: parameters.steps, beginIndex: begin,
+                                                          order: order, full: full)
+        return (baseSteps, RefinerStage(pipeline: refiner, conditioning: conditioning, scheduler: refinerScheduler))
     }
 
     /// Runs the next step: the denoiser on both guidance halves (one batch when their token counts
@@ -159,7 +232,13 @@ public final class DenoisingSession {
             throw .invalidParameter(name: "step", value: "\(completedSteps + 1)", allowed: "at most \(totalSteps) steps")
         }
         let start = DispatchTime.now()
-        let timestep = scheduler.timesteps[completedSteps]
+        if let refinerStage, !refining, completedSteps == baseStepCount {
+            // The hand-over: the refiner's scheduler, denoiser and conditioning from here on, same latents.
+            baseTimesteps = Array(scheduler.timesteps.prefix(baseStepCount))
+            scheduler = refinerStage.scheduler
+            refining = true
+        }
+        let timestep = scheduler.timesteps[completedSteps - (refining ? baseStepCount : 0)]
         let scaled = try attributing(to: "scheduler") { try scheduler.scaleModelInput(latents, timestep: timestep) }
         let prediction = try predict(scaled, timestep: timestep, step: completedSteps)
         let guidedPrediction = try guided ? applyGuidance(prediction) : prediction
@@ -183,6 +262,7 @@ public final class DenoisingSession {
         // An inpainting model reads the mask and the masked image's latents after the latents, in
         // both guidance halves (diffusers' `torch.cat([mask] * 2)`).
         let extra = inpainting.flatMap { $0.mode == .extraChannels ? $0.extraChannels : nil }
+        let conditioning = refining ? refinerStage?.conditioning ?? self.conditioning : self.conditioning
         var positive = try attributing(to: "pipeline") { try conditioning.positive.conditioning(atStep: step).repeatingRows(count) }
         if let extra { positive.extraInputChannels = extra }
         guard let negativeSchedule = conditioning.negative else {
@@ -209,8 +289,9 @@ public final class DenoisingSession {
                                                               context: conditioning.context) {
             conditioning.controlResiduals = residuals
         }
-        return try attributing(to: "UNet") {
-            try pipeline.noisePredictor.predictNoise(latents: latents, timestep: timestep, conditioning: conditioning)
+        let denoiser = refining ? refinerStage?.pipeline.noisePredictor ?? pipeline.noisePredictor : pipeline.noisePredictor
+        return try attributing(to: refining ? "refiner UNet" : "UNet") {
+            try denoiser.predictNoise(latents: latents, timestep: timestep, conditioning: conditioning)
         }
     }
 
@@ -238,7 +319,9 @@ public final class DenoisingSession {
     public func decode() throws(PipelineError) -> [RGBImage] {
         ComputeMemory.releaseCachedBuffers()
         defer { ComputeMemory.releaseCachedBuffers() }
-        let decoded = try attributing(to: "VAE decoder") { try pipeline.decoder.decode(latents: latents) }
+        // After a hand-over the refiner's VAE decodes, as diffusers' refiner call does.
+        let decoder = refining ? refinerStage?.pipeline.decoder ?? pipeline.decoder : pipeline.decoder
+        let decoded = try attributing(to: "VAE decoder") { try decoder.decode(latents: latents) }
         var images: [RGBImage] = []
         for index in 0..<latents.shape[0] { images.append(try RGBImage(decoderOutput: decoded, index: index)) }
         if let blur = parameters.maskBlur, let mask = parameters.mask, let original = parameters.initImage {

@@ -69,6 +69,14 @@ public struct GenerationParameters: Sendable {
     /// family's latent → RGB approximation; nil (the default) decodes none. Must be at least 1.
     /// Previews never change the result.
     public var previewInterval: Int?
+    /// diffusers' `denoising_end` (SDXL): stop after this fraction of the schedule, at the timestep cut
+    /// ``Refinement`` describes, leaving partly denoised latents (``GenerationResult/latents``; the images
+    /// are decoded from them, as diffusers' `output_type="pil"` does). In the open interval 0…1; nil runs
+    /// the whole schedule. Not together with ``refinement``, which sets the cut itself.
+    public var denoisingEnd: Double?
+    /// A base → refiner hand-over at ``Refinement/start`` (SDXL base + refiner, diffusers' `denoising_end`
+    /// / `denoising_start`), run as one session; nil runs this pipeline alone.
+    public var refinement: Refinement?
 
     /// Parameters with diffusers' defaults.
     public init() {}

@@ -7,7 +7,7 @@ public struct LoadOptions: Sendable {
     /// reads the fp16 variant files.
     public var variant: String?
     /// For a single-file checkpoint: a diffusers folder whose component configs, tokenizer and
-    /// scheduler to use (diffusers' `from_single_file(config=)`); nil uses the published SD 1.5 / 2.1
+    /// scheduler to use (diffusers' `from_single_file(config=)`); nil uses the published SD 1.5 / 2.1 / SDXL
     /// configurations and the bundled CLIP vocabulary.
     public var configFolder: String?
     /// Decode (and encode) in overlapping tiles with bounded memory; nil decodes whole images.

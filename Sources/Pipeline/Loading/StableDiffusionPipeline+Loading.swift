@@ -9,7 +9,7 @@ import VAE
 extension StableDiffusionPipeline {
     /// Loads a model as people download it: a diffusers folder (`model_index.json`, `tokenizer/`,
     /// `text_encoder/`, `unet/`, `vae/`, `scheduler/`) or a single-file checkpoint in the original
-    /// LDM / A1111 layout (`.safetensors`, SD 1.x or 2.x). No conversion step; fp16 weights stay 16-bit
+    /// LDM / A1111 layout (`.safetensors`, SD 1.x, 2.x or SDXL base / refiner). No conversion step; fp16 weights stay 16-bit
     /// in the mapped files and are widened to float32 where used. `.ckpt` pickles are refused (convert
     /// them to safetensors).
     ///
@@ -51,6 +51,11 @@ extension StableDiffusionPipeline {
     }
 
     private init(singleFile path: String, options: LoadOptions, start: DispatchTime) throws(PipelineError) {
+        // SDXL files carry two text encoders and other configurations: their own path (the file's header only here).
+        if let family = try? SingleFileCheckpoint.detectFamily(path: path), family.isXL {
+            try self.init(xlSingleFile: path, family: family, options: options, start: start)
+            return
+        }
         let configFolder = options.configFolder.map { URL(fileURLWithPath: $0) }
         // With a config folder, its component configurations decide both the key mapping and the models.
         let folderConfigurations: (unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration)?

@@ -47,7 +47,7 @@ extension StableDiffusionPipeline {
 
     /// The widths SDXL's conditioning must agree on: context = the encoders' widths, `add_embedding`'s input
     /// = the pooled width plus six time ids (five for the refiner).
-    private static func checkXLComponents(conditioner: SDXLPromptConditioner, textEncoder2: CLIPTextModel,
+    static func checkXLComponents(conditioner: SDXLPromptConditioner, textEncoder2: CLIPTextModel,
                                           unet: UNetConfiguration, vae: AutoencoderKL, modelName: String) throws(PipelineError) {
         guard textEncoder2.configuration.hasProjectionHead else {
             throw .invalidModel(path: modelName, reason: "text_encoder_2 is not a CLIPTextModelWithProjection (its config's architectures); SDXL needs its pooled projection")

@@ -65,6 +65,11 @@ enum A1111Parameters {
                 + "Guidance Start: \(control.start), Guidance End: \(control.end), Control Mode: Balanced"
             fields.append(("ControlNet \(index)", quoted(unit)))
         }
+        // As the web UI writes its refiner: the refiner checkpoint's name and the switch fraction.
+        if let refinement = parameters.refinement {
+            fields.append(("Refiner", quoted(refinement.refiner.modelName)))
+            fields.append(("Refiner switch at", "\(refinement.start)"))
+        }
         fields.append(("RNG", randomName == "torch" ? "CPU" : quoted(randomName)))
         if parameters.mask != nil { fields.append(("Mask blur", "\(parameters.maskBlur ?? 0)")) }
         fields.append(("Version", "StableDiffusionSwift"))

@@ -18,7 +18,10 @@ extension ComponentMapBuilder {
     /// SD 2.x: OpenCLIP (`cond_stage_model.model.…`) → transformers CLIP names, splitting the fused
     /// `attn.in_proj_weight` / `in_proj_bias` (rows q, k, v in that order) into `q_proj`, `k_proj`,
     /// `v_proj` (`convert_open_clip_checkpoint`).
-    mutating func addOpenCLIP(_ layout: SingleFileLayout.TextEncoderLayout) throws(SingleFileError) {
+    /// With `projection` (SDXL's ViT-bigG, `CLIPTextModelWithProjection`), OpenCLIP's `text_projection`
+    /// becomes `text_projection.weight`, transposed, outside the text model's prefix.
+    mutating func addOpenCLIP(_ layout: SingleFileLayout.TextEncoderLayout, projection: Bool = false) throws(SingleFileError) {
+        if projection { try mapTransposed("text_projection", toComponentName: "text_projection.weight") }
         try map("token_embedding.weight", to: "embeddings.token_embedding.weight")
         try map("positional_embedding", to: "embeddings.position_embedding.weight")
         for index in 0..<layout.layerCount {

@@ -36,6 +36,11 @@ extension ComponentMapBuilder {
     mutating func addUNetEncoder(_ layout: SingleFileLayout.UNetLayout) throws(SingleFileError) {
         try mapParameters("time_embed.0", to: "time_embedding.linear_1")
         try mapParameters("time_embed.2", to: "time_embedding.linear_2")
+        if layout.textTimeEmbedding {
+            // SDXL's `add_embedding` (pooled text + time ids) is LDM's `label_emb.0` Sequential.
+            try mapParameters("label_emb.0.0", to: "add_embedding.linear_1")
+            try mapParameters("label_emb.0.2", to: "add_embedding.linear_2")
+        }
         try mapParameters("input_blocks.0.0", to: "conv_in")
 
         let layers = layout.layersPerBlock

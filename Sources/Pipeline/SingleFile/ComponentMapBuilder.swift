@@ -71,6 +71,18 @@ struct ComponentMapBuilder {
                                                       transform: .rows((part * size)..<((part + 1) * size)), shape: shape))
     }
 
+    /// Maps a matrix, transposed, to a component name taken as is (not under `targetPrefix`).
+    mutating func mapTransposed(_ source: String, toComponentName name: String) throws(SingleFileError) {
+        let stored = try shape(source, for: name)
+        guard stored.count == 2 || discovering else {
+            throw .invalidTensorShape(path: path, key: sourcePrefix + source, shape: stored, reason: "must be a matrix")
+        }
+        precondition(entries[name] == nil, "single-file mapping: '\(name)' mapped twice")
+        entries[name] = SingleFileTensorSource(checkpointKey: sourcePrefix + source, transform: .transpose,
+                                               shape: stored.count == 2 ? [stored[1], stored[0]] : stored)
+        usedKeys.insert(sourcePrefix + source)
+    }
+
     /// A 1×1 convolution or linear weight, presented as the component expects: `[O, I]` when `linear`,
     /// `[O, I, 1, 1]` otherwise, whichever the file stores.
     mutating func mapProjection(_ source: String, to target: String, linear: Bool) throws(SingleFileError) {

@@ -1,8 +1,8 @@
 import Foundation
 import TensorModule
 
-/// A Stable Diffusion 1.x or 2.x checkpoint in one `.safetensors` file, in the original LDM / A1111
-/// layout, loaded with no conversion step: the file is memory-mapped once and each component reads
+/// A Stable Diffusion 1.x, 2.x or XL (base or refiner) checkpoint in one `.safetensors` file, in the original LDM /
+/// SGM / A1111 layout, loaded with no conversion step: the file is memory-mapped once and each component reads
 /// its tensors from it under diffusers / transformers names.
 ///
 /// ```swift
@@ -25,10 +25,12 @@ public struct SingleFileCheckpoint: Sendable {
     public let vae: SingleFileWeightSource
     /// The text encoder's weights (`CLIPTextModel` names, `text_model.…` by default).
     public let textEncoder: SingleFileWeightSource
+    /// SDXL base's second text encoder (`CLIPTextModelWithProjection` names); nil for other families.
+    public let textEncoder2: SingleFileWeightSource?
 
     /// The file path.
     public var path: String { file.path }
-    /// SD 1.x or SD 2.x.
+    /// SD 1.x, SD 2.x, SDXL or the SDXL refiner.
     public var family: SingleFileFamily { mapping.family }
     /// The layout the names were mapped with.
     public var layout: SingleFileLayout { mapping.layout }
@@ -73,12 +75,15 @@ public struct SingleFileCheckpoint: Sendable {
         self.unet = SingleFileWeightSource(component: .unet, file: file, sources: mapping[.unet])
         self.vae = SingleFileWeightSource(component: .vae, file: file, sources: mapping[.vae])
         self.textEncoder = SingleFileWeightSource(component: .textEncoder, file: file, sources: mapping[.textEncoder])
+        self.textEncoder2 = mapping.components[.textEncoder2].map {
+            SingleFileWeightSource(component: .textEncoder2, file: file, sources: $0)
+        }
     }
 
     /// Recognises the family of a checkpoint from its header alone.
     ///
     /// - Parameter path: The `.safetensors` file.
-    /// - Returns: SD 1.x or SD 2.x.
+    /// - Returns: SD 1.x, SD 2.x, SDXL or the SDXL refiner.
     /// - Throws: The file errors of ``init(path:layout:textEncoderPrefix:)`` and the errors of
     ///   ``SingleFileFamily/detect(tensorShapes:path:)``.
     public static func detectFamily(path: String) throws(SingleFileError) -> SingleFileFamily {
@@ -92,7 +97,7 @@ public struct SingleFileCheckpoint: Sendable {
     /// Every mapped tensor must be a float type the SDK reads, so a bad dtype is reported at open, with
     /// its key, rather than midway through loading a model.
     private static func checkReadable(_ file: SafetensorsFile, mapping: SingleFileKeyMapping) throws(SingleFileError) {
-        for component in SingleFileComponent.checkpointComponents {
+        for component in mapping.components.keys {
             for source in mapping[component].values {
                 if let entry = file.entries[source.checkpointKey], !entry.dtype.isReadableAsFloat {
                     throw .unsupportedDType(path: file.path, key: source.checkpointKey, dtype: entry.dtype.rawValue)

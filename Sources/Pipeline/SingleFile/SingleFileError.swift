@@ -10,7 +10,7 @@ public enum SingleFileError: Error, Sendable, Equatable, CustomStringConvertible
     case pickleCheckpoint(path: String)
     /// The file could not be opened or is not a valid safetensors file (truncated, malformed header, …).
     case unreadableFile(path: String, underlying: TensorError)
-    /// The checkpoint is a model this SDK does not run (SDXL, InstructPix2Pix, …); `evidence` names the key
+    /// The checkpoint is a model this SDK does not run (SD 3, Flux, InstructPix2Pix, …); `evidence` names the key
     /// or shape it was recognised by.
     case unsupportedArchitecture(path: String, architecture: String, evidence: String)
     /// One of the three components (UNet, VAE, text encoder) has no tensors in the file; `found`
@@ -44,7 +44,7 @@ public enum SingleFileError: Error, Sendable, Equatable, CustomStringConvertible
         case .unreadableFile(let path, let underlying):
             return "\(path) is not a readable safetensors checkpoint: \(underlying)"
         case .unsupportedArchitecture(let path, let architecture, let evidence):
-            return "\(path) is a \(architecture) checkpoint (recognised by \(evidence)); only Stable Diffusion 1.x and 2.x "
+            return "\(path) is a \(architecture) checkpoint (recognised by \(evidence)); only Stable Diffusion 1.x, 2.x and XL "
                 + "text-to-image checkpoints (4 latent input channels) are supported"
         case .missingComponent(let path, let component, let expectedKey, let found):
             return "\(path) has no \(component.displayName) (expected '\(expectedKey)'); the file holds: \(found)"

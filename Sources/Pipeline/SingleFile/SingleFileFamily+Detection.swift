@@ -1,6 +1,6 @@
 extension SingleFileFamily {
-    /// Recognises an SD 1.x or SD 2.x checkpoint from its tensor names and shapes, and refuses
-    /// anything else with an error naming what was found.
+    /// Recognises an SD 1.x, SD 2.x or SDXL (base / refiner, `conditioner.embedders.…`; see `detectXL`)
+    /// checkpoint from its tensor names and shapes, and refuses anything else with an error naming what was found.
     ///
     /// The text encoder decides the family, as in diffusers (`is_clip_model` / `is_open_clip_model`):
     /// OpenAI CLIP under `cond_stage_model.transformer.` is SD 1.x, OpenCLIP under
@@ -18,13 +18,16 @@ extension SingleFileFamily {
     /// recognises them) are detected like the others; ``unetInputChannels(tensorShapes:)`` tells them
     /// apart.
     ///
-    /// - Throws: ``SingleFileError/unsupportedArchitecture(path:architecture:evidence:)`` for SDXL,
+    /// - Throws: ``SingleFileError/unsupportedArchitecture(path:architecture:evidence:)`` for
     ///   SD 3, Flux, ControlNet, diffusers-format and class-conditioned checkpoints and for UNets
     ///   whose input is neither 4 nor 9 channels (InstructPix2Pix 8, upscaler 7, depth 5);
     ///   ``SingleFileError/missingComponent(path:component:expectedKey:found:)`` when the UNet, VAE or
     ///   text encoder is absent; ``SingleFileError/inconsistentCheckpoint(path:reason:)`` when both
     ///   text encoders are present or the widths disagree.
     public static func detect(tensorShapes: [String: [Int]], path: String) throws(SingleFileError) -> SingleFileFamily {
+        if tensorShapes.keys.contains(where: { $0.hasPrefix("conditioner.embedders.") }) {
+            return try detectXL(tensorShapes, path: path)
+        }
         try refuseOtherArchitectures(tensorShapes, path: path)
 
         let unetKey = "model.diffusion_model.input_blocks.0.0.weight"
@@ -86,11 +89,67 @@ extension SingleFileFamily {
         return shape[1]
     }
 
-    /// Refuses the model families found in the same kind of file, by the keys that identify them.
-    private static func refuseOtherArchitectures(_ shapes: [String: [Int]], path: String) throws(SingleFileError) {
-        let markers: [(prefix: String, architecture: String)] = [
-            ("conditioner.embedders.", "SDXL"),
-            ("model.diffusion_model.label_emb.", "SDXL or class-conditioned (unCLIP / upscaler)"),
+    /// SDXL's generative-models (SGM) layout, as diffusers' `infer_diffusers_model_type` tells base from
+    /// refiner: OpenCLIP ViT-bigG under `conditioner.embedders.1.model.` (beside CLIP ViT-L under
+    /// `conditioner.embedders.0.transformer.`) is the base, under `conditioner.embedders.0.model.` alone the
+    /// refiner. The UNet must take 4 channels, have the `text_time` embedding (`label_emb.0`) and attend
+    /// over the encoders' widths added.
+    private static func detectXL(_ shapes: [String: [Int]], path: String) throws(SingleFileError) -> SingleFileFamily {
+        try refuseOtherArchitectures(shapes, path: path, xl: true)
+        let bigG = "conditioner.embedders.1.model.token_embedding.weight"
+        let refinerBigG = "conditioner.embedders.0.model.token_embedding.weight"
+        let clipKeys = ["conditioner.embedders.0.transformer.text_model.embeddings.token_embedding.weight",
+                        "conditioner.embedders.0.transformer.embeddings.token_embedding.weight"]
+        func width(_ key: String) -> Int? { shapes[key].flatMap { $0.count == 2 ? $0[1] : nil } }
+        let family: SingleFileFamily
+        let contextWidth: Int?
+        if shapes[bigG] != nil {
+            guard let clip = clipKeys.first(where: { shapes[$0] != nil }) else {
+                throw .missingComponent(path: path, component: .textEncoder, expectedKey: clipKeys[0], found: summary(of: shapes))
+            }
+            family = .stableDiffusionXL
+            contextWidth = width(clip).flatMap { first in width(bigG).map { first + $0 } }
+        } else if shapes[refinerBigG] != nil {
+            family = .stableDiffusionXLRefiner
+            contextWidth = width(refinerBigG)
+        } else {
+            throw .missingComponent(path: path, component: .textEncoder2, expectedKey: bigG, found: summary(of: shapes))
+        }
+        let unetKey = "model.diffusion_model.input_blocks.0.0.weight"
+        guard let convIn = shapes[unetKey] else {
+            throw .missingComponent(path: path, component: .unet, expectedKey: unetKey, found: summary(of: shapes))
+        }
+        guard convIn.count == 4, convIn[1] == 4 else {
+            throw .unsupportedArchitecture(path: path, architecture: "SDXL UNet with \(convIn.count == 4 ? convIn[1] : -1) input channels",
+                                           evidence: "'\(unetKey)' of shape \(convIn)")
+        }
+        for side in ["encoder", "decoder"] {
+            let key = "first_stage_model.\(side).conv_in.weight"
+            guard shapes[key] != nil else {
+                throw .missingComponent(path: path, component: .vae, expectedKey: key, found: summary(of: shapes))
+            }
+        }
+        let labelKey = "model.diffusion_model.label_emb.0.0.weight"
+        guard shapes[labelKey] != nil else {
+            throw .missingTensor(path: path, key: labelKey, component: .unet, componentKey: "add_embedding.linear_1.weight")
+        }
+        let crossAttention = shapes.keys
+            .filter { $0.hasPrefix("model.diffusion_model.") && $0.hasSuffix(".attn2.to_k.weight") }
+            .min()
+        if let crossAttention, let shape = shapes[crossAttention], shape.count == 2, shape[1] != contextWidth {
+            throw .inconsistentCheckpoint(path: path, reason: "the UNet's cross-attention '\(crossAttention)' takes \(shape[1]) "
+                + "channels but the \(family) text encoders give \(contextWidth.map(String.init) ?? "?")")
+        }
+        return family
+    }
+
+    /// Refuses the model families found in the same kind of file, by the keys that identify them
+    /// (with `xl`, the keys SDXL itself has are allowed).
+    private static func refuseOtherArchitectures(_ shapes: [String: [Int]], path: String, xl: Bool = false) throws(SingleFileError) {
+        let xlMarkers: [(prefix: String, architecture: String)] = xl ? [] : [
+            ("model.diffusion_model.label_emb.", "class-conditioned (unCLIP / upscaler)"),
+        ]
+        let markers: [(prefix: String, architecture: String)] = xlMarkers + [
             ("model.diffusion_model.joint_blocks.", "Stable Diffusion 3"),
             ("joint_blocks.", "Stable Diffusion 3"),
             ("model.diffusion_model.double_blocks.", "Flux"),

@@ -10,6 +10,10 @@ public struct SingleFileTensorSource: Sendable, Equatable {
         /// The rows `range` of the first axis (one of q, k, v in OpenCLIP's fused `in_proj_weight` /
         /// `in_proj_bias`).
         case rows(Range<Int>)
+        /// The matrix transposed: OpenCLIP's `text_projection` (`x @ P`), stored `[width, projection]`,
+        /// is transformers' `text_projection.weight` (`[projection, width]`, `convert_open_clip_checkpoint`).
+        /// Read widened to Float32 (a 16-bit matrix is not kept 16-bit).
+        case transpose
     }
 
     /// The tensor's name in the checkpoint.
@@ -51,7 +55,10 @@ public struct SingleFileTensorSource: Sendable, Equatable {
 ///   `arange(77)` buffer older transformers saved;
 /// - SD 2.x: `cond_stage_model.model.text_projection` and `logit_scale` (CLIP's contrastive head,
 ///   unused for conditioning), and the resblock after the last one the layout runs (OpenCLIP's 24th
-///   layer: SD 2 conditions on the penultimate layer, so diffusers' model has 23 and skips it).
+///   layer: SD 2 conditions on the penultimate layer, so diffusers' model has 23 and skips it);
+/// - SDXL: CLIP's `position_ids` (`conditioner.embedders.0.transformer.…`) and OpenCLIP's `logit_scale`
+///   (`conditioner.embedders.1.model.` for the base, `.0.model.` for the refiner); OpenCLIP's
+///   `text_projection` is used there (`text_encoder_2`'s `text_projection.weight`, transposed).
 public struct SingleFileKeyMapping: Sendable {
     /// The family the checkpoint was recognised as.
     public let family: SingleFileFamily
@@ -84,6 +91,7 @@ public struct SingleFileKeyMapping: Sendable {
                                       sourcePrefix: "first_stage_model.", targetPrefix: "")
         try vae.addVAE(layout.vae)
         var text: ComponentMapBuilder
+        var text2: ComponentMapBuilder?
         switch family {
         case .stableDiffusion1:
             // Older merges store CLIP without the `text_model.` level.
@@ -96,9 +104,23 @@ public struct SingleFileKeyMapping: Sendable {
             text = ComponentMapBuilder(component: .textEncoder, shapes: tensorShapes, path: path,
                                        sourcePrefix: "cond_stage_model.model.", targetPrefix: textEncoderPrefix)
             try text.addOpenCLIP(layout.textEncoder)
+        case .stableDiffusionXL:
+            let nested = tensorShapes["conditioner.embedders.0.transformer.text_model.embeddings.token_embedding.weight"] != nil
+            text = ComponentMapBuilder(component: .textEncoder, shapes: tensorShapes, path: path,
+                                       sourcePrefix: nested ? "conditioner.embedders.0.transformer.text_model." : "conditioner.embedders.0.transformer.",
+                                       targetPrefix: textEncoderPrefix)
+            try text.addCLIP(layout.textEncoder)
+            var second = ComponentMapBuilder(component: .textEncoder2, shapes: tensorShapes, path: path,
+                                             sourcePrefix: "conditioner.embedders.1.model.", targetPrefix: textEncoderPrefix)
+            try second.addOpenCLIP(layout.textEncoder2 ?? layout.textEncoder, projection: true)
+            text2 = second
+        case .stableDiffusionXLRefiner:
+            text = ComponentMapBuilder(component: .textEncoder, shapes: tensorShapes, path: path,
+                                       sourcePrefix: "conditioner.embedders.0.model.", targetPrefix: textEncoderPrefix)
+            try text.addOpenCLIP(layout.textEncoder, projection: true)
         }
 
-        let used = unet.usedKeys.union(vae.usedKeys).union(text.usedKeys)
+        let used = unet.usedKeys.union(vae.usedKeys).union(text.usedKeys).union(text2?.usedKeys ?? [])
         var ignored: [String] = []
         var unexpected: [String] = []
         for key in tensorShapes.keys where !used.contains(key) {
@@ -111,7 +133,9 @@ public struct SingleFileKeyMapping: Sendable {
         guard unexpected.isEmpty else { throw .unexpectedTensors(path: path, keys: unexpected.sorted()) }
         self.family = family
         self.layout = layout
-        self.components = [.unet: unet.entries, .vae: vae.entries, .textEncoder: text.entries]
+        var components: [SingleFileComponent: [String: SingleFileTensorSource]] = [.unet: unet.entries, .vae: vae.entries, .textEncoder: text.entries]
+        if let text2 { components[.textEncoder2] = text2.entries }
+        self.components = components
         self.ignoredKeys = ignored.sorted()
     }
 
@@ -138,6 +162,12 @@ public struct SingleFileKeyMapping: Sendable {
             return key == "cond_stage_model.model.text_projection"
                 || key == "cond_stage_model.model.logit_scale"
                 || key.hasPrefix("cond_stage_model.model.transformer.resblocks.\(textLayers).")
+        case .stableDiffusionXL:
+            return key == "conditioner.embedders.0.transformer.text_model.embeddings.position_ids"
+                || key == "conditioner.embedders.0.transformer.embeddings.position_ids"
+                || key == "conditioner.embedders.1.model.logit_scale"
+        case .stableDiffusionXLRefiner:
+            return key == "conditioner.embedders.0.model.logit_scale"
         }
     }
 }

@@ -9,26 +9,29 @@ extension SingleFileLayout {
     ///
     /// - Throws: ``SingleFileError/invalidConfig(path:key:reason:)`` for structures a single-file
     ///   checkpoint cannot have (per-block resnet counts).
-    public init(unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration) throws(SingleFileError) {
+    public init(unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration,
+                textEncoder2: CLIPTextConfiguration? = nil) throws(SingleFileError) {
         guard let layers = unet.layersPerBlock.first, unet.layersPerBlock.allSatisfy({ $0 == layers }) else {
             throw .invalidConfig(path: "unet/config.json", key: "layers_per_block",
                                  reason: "per-block counts \(unet.layersPerBlock) are not supported in single-file checkpoints")
         }
-        self.init(derivedFrom: unet, vae: vae, textEncoder: textEncoder)
+        self.init(derivedFrom: unet, vae: vae, textEncoder: textEncoder, textEncoder2: textEncoder2)
     }
 
     /// The derivation, for configurations known to be uniform (the presets).
-    init(derivedFrom unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration) {
+    init(derivedFrom unet: UNetConfiguration, vae: AutoencoderKLConfiguration, textEncoder: CLIPTextConfiguration,
+         textEncoder2: CLIPTextConfiguration? = nil) {
         self.init(
             unet: UNetLayout(
                 downBlocks: unet.downBlockTypes.map { $0 == .crossAttention ? .crossAttention : .plain },
                 upBlocks: unet.upBlockTypes.map { $0 == .crossAttention ? .crossAttention : .plain },
                 layersPerBlock: unet.layersPerBlock.first ?? 1,
                 transformerLayersPerBlock: unet.transformerLayersPerBlock,
-                useLinearProjection: unet.useLinearProjection),
+                useLinearProjection: unet.useLinearProjection, textTimeEmbedding: unet.additionEmbedType == .textTime),
             vae: VAELayout(blockCount: vae.blockOutChannels.count, layersPerBlock: vae.layersPerBlock,
                            midBlockHasAttention: vae.midBlockAddAttention),
-            textEncoder: TextEncoderLayout(layerCount: textEncoder.layerCount))
+            textEncoder: TextEncoderLayout(layerCount: textEncoder.layerCount),
+            textEncoder2: textEncoder2.map { TextEncoderLayout(layerCount: $0.layerCount) })
     }
 
     /// Reads the layout from a diffusers model folder's `unet/config.json`, `vae/config.json` and

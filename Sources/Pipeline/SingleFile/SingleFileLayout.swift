@@ -29,13 +29,15 @@ public struct SingleFileLayout: Sendable, Equatable {
         /// Whether `proj_in` / `proj_out` are linear layers (`use_linear_projection`, SD 2.x) rather
         /// than 1×1 convolutions (SD 1.x). Checkpoint tensors are reshaped to whichever this says.
         public var useLinearProjection: Bool
+        /// Whether the UNet has SDXL's `add_embedding` (`addition_embed_type` `text_time`), LDM's `label_emb.0`.
+        public var textTimeEmbedding: Bool
 
         /// Creates a UNet layout.
         ///
         /// - Precondition: as many up as down blocks, one transformer depth per down block, at least
         ///   one block and one layer.
         public init(downBlocks: [BlockKind], upBlocks: [BlockKind], layersPerBlock: Int,
-                    transformerLayersPerBlock: [Int], useLinearProjection: Bool) {
+                    transformerLayersPerBlock: [Int], useLinearProjection: Bool, textTimeEmbedding: Bool = false) {
             precondition(!downBlocks.isEmpty && downBlocks.count == upBlocks.count, "UNetLayout: block counts differ")
             precondition(transformerLayersPerBlock.count == downBlocks.count, "UNetLayout: one transformer depth per block")
             precondition(layersPerBlock > 0 && transformerLayersPerBlock.allSatisfy { $0 > 0 }, "UNetLayout: counts must be positive")
@@ -44,6 +46,7 @@ public struct SingleFileLayout: Sendable, Equatable {
             self.layersPerBlock = layersPerBlock
             self.transformerLayersPerBlock = transformerLayersPerBlock
             self.useLinearProjection = useLinearProjection
+            self.textTimeEmbedding = textTimeEmbedding
         }
     }
 
@@ -87,14 +90,17 @@ public struct SingleFileLayout: Sendable, Equatable {
     public var unet: UNetLayout
     /// The VAE.
     public var vae: VAELayout
-    /// The text encoder.
+    /// The text encoder (SDXL base: CLIP ViT-L; the SDXL refiner: its only one, OpenCLIP ViT-bigG).
     public var textEncoder: TextEncoderLayout
+    /// SDXL base's second text encoder (OpenCLIP ViT-bigG); nil for the other families.
+    public var textEncoder2: TextEncoderLayout?
 
     /// Creates a layout from its parts.
-    public init(unet: UNetLayout, vae: VAELayout, textEncoder: TextEncoderLayout) {
+    public init(unet: UNetLayout, vae: VAELayout, textEncoder: TextEncoderLayout, textEncoder2: TextEncoderLayout? = nil) {
         self.unet = unet
         self.vae = vae
         self.textEncoder = textEncoder
+        self.textEncoder2 = textEncoder2
     }
 
     /// Stable Diffusion 1.5 as published (`stable-diffusion-v1-5/stable-diffusion-v1-5`), derived from
@@ -108,11 +114,23 @@ public struct SingleFileLayout: Sendable, Equatable {
     /// SD 1.5 block structure with linear projections, and OpenCLIP ViT-H/14's first 23 layers.
     public static let sd21 = SingleFileLayout(derivedFrom: .sd21, vae: .sd21, textEncoder: .sd21)
 
-    /// The published layout of a family: ``sd15`` for SD 1.x, ``sd21`` for SD 2.x.
+    /// SDXL base 1.0 as published (`stabilityai/stable-diffusion-xl-base-1.0`): three UNet levels (the first
+    /// without attention), transformer depths 1, 2, 10, linear projections, `text_time` embedding; the SD VAE
+    /// structure; CLIP ViT-L (12 layers) and OpenCLIP ViT-bigG (32 layers) with its projection.
+    public static let sdxl = SingleFileLayout(derivedFrom: .sdxl, vae: .sd15, textEncoder: .sd15, textEncoder2: .sdxlEncoder2)
+
+    /// The SDXL refiner 1.0 as published (`stabilityai/stable-diffusion-xl-refiner-1.0`): four UNet levels,
+    /// the outer two without attention, depth 4; OpenCLIP ViT-bigG alone.
+    public static let sdxlRefiner = SingleFileLayout(derivedFrom: PublishedXLConfigurations.refinerUNet, vae: .sd15,
+                                                     textEncoder: .sdxlEncoder2)
+
+    /// The published layout of a family: ``sd15`` for SD 1.x, ``sd21`` for SD 2.x, ``sdxl`` and ``sdxlRefiner``.
     public static func preset(for family: SingleFileFamily) -> SingleFileLayout {
         switch family {
         case .stableDiffusion1: return .sd15
         case .stableDiffusion2: return .sd21
+        case .stableDiffusionXL: return .sdxl
+        case .stableDiffusionXLRefiner: return .sdxlRefiner
         }
     }
 }

@@ -62,6 +62,8 @@ public struct SingleFilePrediction: Sendable, Equatable {
         }
         switch family {
         case .stableDiffusion1: return .init(kind: .epsilon, evidence: "SD 1.x models predict noise")
+        case .stableDiffusionXL, .stableDiffusionXLRefiner:
+            return .init(kind: .epsilon, evidence: "SDXL base and refiner predict noise (their published scheduler configs)")
         case .stableDiffusion2 where inpainting:
             return .init(kind: .epsilon, evidence: "SD 2 inpainting models predict noise (stabilityai/stable-diffusion-2-inpainting)")
         case .stableDiffusion2:

@@ -49,6 +49,8 @@ public struct SingleFileWeightSource: WeightSource {
             return stored.reshaped(source.shape)
         case .rows(let range):
             return try stored.slice(axis: 0, range)
+        case .transpose:
+            return try stored.permuted([1, 0])
         }
     }
 
@@ -67,6 +69,8 @@ public struct SingleFileWeightSource: WeightSource {
             return stored.reshaped(source.shape)
         case .rows(let range):
             return try stored.rows(range)
+        case .transpose:
+            return StoredTensor(try file.tensor(named: source.checkpointKey).permuted([1, 0]))
         }
     }
 }

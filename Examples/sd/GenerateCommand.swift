@@ -18,6 +18,10 @@ struct GenerateCommand: ParsableCommand {
     var model: String
     @Option(name: .long, help: "For a single-file checkpoint: a diffusers folder whose configs, tokenizer and scheduler to use.")
     var config: String?
+    @Option(name: .long, help: "For a diffusers folder: read this weight-file variant (fp16: the *.fp16.safetensors files, half the memory of the fp32 ones).")
+    var variant: String?
+    @Option(name: .customLong("weights-precision"), help: "Keep float32 checkpoint weights as fp16 or bf16 in memory (half the memory; computation stays float32, results are those of the 16-bit weights). fp32: as stored.")
+    var weightsPrecision: WeightsPrecisionArgument?
     @Option(name: .long, help: "The prompt.")
     var prompt: String
     @Option(name: .long, help: "What the image should not show.")
@@ -100,6 +104,8 @@ struct GenerateCommand: ParsableCommand {
     var refinerStart: Double?
 
     func validate() throws {
+        if let variant, variant.isEmpty || variant.contains("/") { throw ValidationError("--variant must be a variant name such as fp16") }
+        if variant != nil, model.hasSuffix(".safetensors") { throw ValidationError("--variant applies to a diffusers folder, not to a single-file checkpoint") }
         if refinerStart != nil, refiner == nil { throw ValidationError("--refiner-start needs --refiner") }
         if let refinerStart, !(refinerStart > 0 && refinerStart < 1) { throw ValidationError("--refiner-start must be between 0 and 1 (exclusive)") }
         guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
@@ -156,7 +162,8 @@ struct GenerateCommand: ParsableCommand {
         let progress = ProgressBar()
         progress.message("loading \(model)")
         var pipeline = try StableDiffusionPipeline(
-            contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil, vae: vae))
+            contentsOf: model, options: LoadOptions(variant: variant, configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil, vae: vae,
+                                                    weightsPrecision: weightsPrecision?.storedPrecision))
         let taggedLoRAs = try promptSyntax == .automatic1111 ? Self.taggedLoRAs(in: prompt, folder: loraDir, progress: progress) : []
         if !lora.isEmpty || !embedding.isEmpty || !taggedLoRAs.isEmpty {
             let loras = try lora.map { argument in
@@ -199,7 +206,8 @@ struct GenerateCommand: ParsableCommand {
 
         if let refiner {
             progress.message("loading refiner \(refiner)")
-            let model = try StableDiffusionPipeline(contentsOf: refiner, options: LoadOptions(vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+            let model = try StableDiffusionPipeline(contentsOf: refiner, options: LoadOptions(vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil,
+                                                                                                  weightsPrecision: weightsPrecision?.storedPrecision))
             parameters.refinement = Refinement(refiner: model, start: refinerStart ?? 0.8,
                                                scheduler: try scheduler.map { name throws(PipelineError) in try model.scheduler(named: name) })
         }

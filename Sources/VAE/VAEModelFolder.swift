@@ -36,3 +36,19 @@ struct VAEModelFolder {
         }
     }
 }
+
+extension AutoencoderKL {
+    /// The configuration and weights file of a diffusers `vae` folder, without building the model (for
+    /// loaders that wrap the weights, such as one keeping float32 weights 16-bit).
+    ///
+    /// - Parameters:
+    ///   - directory: The `vae` folder.
+    ///   - variant: nil for the plain file (or the `fp16` variant when it is the only file), else the
+    ///     variant's file only.
+    /// - Throws: ``VAEError`` for a missing or invalid configuration or a missing weights file.
+    public static func folderContents(_ directory: URL, variant: String? = nil) throws(VAEError)
+        -> (configuration: AutoencoderKLConfiguration, source: any WeightSource) {
+        let folder = try VAEModelFolder(directory: directory, variant: variant)
+        return (folder.configuration, folder.loader.source)
+    }
+}

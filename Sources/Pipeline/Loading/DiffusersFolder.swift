@@ -94,14 +94,15 @@ enum DiffusersFolder {
         let (textConfiguration, textFile) = try attributing(to: "text encoder") {
             try CLIPTextModel.folderContents(textEncoderFolder, variant: options.variant)
         }
-        let textSource = RecordingWeightSource(base: textFile)
+        let textSource = RecordingWeightSource(base: options.storing(textFile))
         let textEncoder = try attributing(to: "text encoder") { try CLIPTextModel(configuration: textConfiguration, weightSource: textSource) }
         let (unetConfiguration, unetFile) = try attributing(to: "UNet") {
             try UNet2DConditionModel.folderContents(unetFolder.path, variant: options.variant)
         }
-        let unetSource = RecordingWeightSource(base: unetFile)
+        let unetSource = RecordingWeightSource(base: options.storing(unetFile))
         let unet = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: unetConfiguration, source: unetSource) }
-        let vae = try attributing(to: "VAE") { try AutoencoderKL(directory: vaeFolder, variant: options.variant, tiling: options.vaeTiling) }
+        let (vaeConfiguration, vaeFile) = try attributing(to: "VAE") { try AutoencoderKL.folderContents(vaeFolder, variant: options.variant) }
+        let vae = try buildVAE(vaeConfiguration, source: options.storing(vaeFile), tiling: options.vaeTiling)
         return Components(textEncoder: textEncoder, unet: unet, vae: vae, textEncoderSource: textSource, unetSource: unetSource)
     }
 
@@ -109,17 +110,23 @@ enum DiffusersFolder {
     /// strictly: each source must be consumed entirely.
     static func buildComponents(unet: (UNetConfiguration, any WeightSource), vae: (AutoencoderKLConfiguration, any WeightSource),
                                 textEncoder: (CLIPTextConfiguration, any WeightSource),
-                                tiling: VAETiling?) throws(PipelineError) -> Components {
-        let textSource = RecordingWeightSource(base: textEncoder.1)
-        let unetSource = RecordingWeightSource(base: unet.1)
+                                options: LoadOptions) throws(PipelineError) -> Components {
+        let textSource = RecordingWeightSource(base: options.storing(textEncoder.1))
+        let unetSource = RecordingWeightSource(base: options.storing(unet.1))
         let text = try attributing(to: "text encoder") { try CLIPTextModel(configuration: textEncoder.0, weightSource: textSource) }
         let model = try attributing(to: "UNet") { try UNet2DConditionModel(configuration: unet.0, source: unetSource) }
-        let loader = WeightLoader(source: vae.1)
-        let autoencoder = try attributing(to: "VAE") {
-            let built = try AutoencoderKL(configuration: vae.0, weights: loader.reader(), tiling: tiling)
+        let autoencoder = try buildVAE(vae.0, source: options.storing(vae.1), tiling: options.vaeTiling)
+        return Components(textEncoder: text, unet: model, vae: autoencoder, textEncoderSource: textSource, unetSource: unetSource)
+    }
+
+    /// An AutoencoderKL from a configuration and its weights, strictly (every tensor used).
+    private static func buildVAE(_ configuration: AutoencoderKLConfiguration, source: any WeightSource,
+                                 tiling: VAETiling?) throws(PipelineError) -> AutoencoderKL {
+        let loader = WeightLoader(source: source)
+        return try attributing(to: "VAE") {
+            let built = try AutoencoderKL(configuration: configuration, weights: loader.reader(), tiling: tiling)
             try loader.finish()
             return built
         }
-        return Components(textEncoder: text, unet: model, vae: autoencoder, textEncoderSource: textSource, unetSource: unetSource)
     }
 }

@@ -1,3 +1,4 @@
+import TensorModule
 import VAE
 
 /// How to load a model. Separate from ``GenerationParameters``: these fix the pipeline value.
@@ -17,12 +18,28 @@ public struct LoadOptions: Sendable {
     /// ``StableDiffusionPipeline/replacingVAE(contentsOf:variant:tiling:)`` of it (folder weights: the
     /// plain file, or the fp16 one when it is the only one); see Documentation/VAE.md.
     public var vae: String?
+    /// The precision float32 checkpoint weights are kept in while the model is loaded: nil (or
+    /// `.float32`) keeps them as stored; `.float16` / `.bfloat16` round them to 16 bits at load, one
+    /// tensor at a time, for half the memory of an fp32 folder or file (CLI `--weights-precision`).
+    /// Computation stays float32; results are then exactly those of the same weights saved in 16 bits
+    /// (see ``NarrowingWeightSource``). Weights already stored in 16 bits are kept as they are. Applies
+    /// to the text encoders, the UNet and the VAE of the model (not to a `vae` replacement or ControlNets).
+    public var weightsPrecision: StoredPrecision?
 
     /// Options with every default.
-    public init(variant: String? = nil, configFolder: String? = nil, vaeTiling: VAETiling? = nil, vae: String? = nil) {
+    public init(variant: String? = nil, configFolder: String? = nil, vaeTiling: VAETiling? = nil, vae: String? = nil,
+                weightsPrecision: StoredPrecision? = nil) {
         self.variant = variant
         self.configFolder = configFolder
         self.vaeTiling = vaeTiling
         self.vae = vae
+        self.weightsPrecision = weightsPrecision
+    }
+
+    /// `source` as the model should keep it: wrapped in a ``NarrowingWeightSource`` when
+    /// ``weightsPrecision`` asks for 16 bits.
+    func storing(_ source: any WeightSource) -> any WeightSource {
+        guard let precision = weightsPrecision, precision != .float32 else { return source }
+        return NarrowingWeightSource(base: source, precision: precision)
     }
 }

@@ -95,7 +95,7 @@ extension StableDiffusionPipeline {
         }
         let components = try DiffusersFolder.buildComponents(
             unet: (configurations.unet, checkpoint.unet), vae: (configurations.vae, checkpoint.vae),
-            textEncoder: (configurations.textEncoder, checkpoint.textEncoder), tiling: options.vaeTiling)
+            textEncoder: (configurations.textEncoder, checkpoint.textEncoder), options: options)
         try self.init(tokenizer: tokenizer, components: components, schedulerOptions: schedulerOptions,
                       modelName: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, start: start)
     }

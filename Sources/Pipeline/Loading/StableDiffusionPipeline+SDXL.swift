@@ -29,7 +29,9 @@ extension StableDiffusionPipeline {
         } else {
             let tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer(folder: folder.appendingPathComponent("tokenizer")) }
             textEncoder2 = try attributing(to: "text encoder 2") {
-                try CLIPTextModel(folder: folder.appendingPathComponent("text_encoder_2"), variant: options.variant)
+                let (configuration, source) = try CLIPTextModel.folderContents(folder.appendingPathComponent("text_encoder_2"),
+                                                                               variant: options.variant)
+                return try CLIPTextModel(configuration: configuration, weightSource: options.storing(source))
             }
             conditioner = SDXLPromptConditioner(tokenizer: tokenizer, textEncoder: components.textEncoder,
                                                 tokenizer2: tokenizer2, textEncoder2: textEncoder2,

@@ -87,11 +87,11 @@ extension StableDiffusionPipeline {
         let firstEncoder = text1 ?? text2
         let components = try DiffusersFolder.buildComponents(
             unet: (unet, checkpoint.unet), vae: (vae, checkpoint.vae), textEncoder: (firstEncoder, checkpoint.textEncoder),
-            tiling: options.vaeTiling)
+            options: options)
         let conditioner: SDXLPromptConditioner
         let encoder2: CLIPTextModel
         if let tokenizer1, let source2 = checkpoint.textEncoder2 {
-            encoder2 = try attributing(to: "text encoder 2") { try CLIPTextModel(configuration: text2, weightSource: source2) }
+            encoder2 = try attributing(to: "text encoder 2") { try CLIPTextModel(configuration: text2, weightSource: options.storing(source2)) }
             conditioner = SDXLPromptConditioner(tokenizer: tokenizer1, textEncoder: components.textEncoder, tokenizer2: tokenizer2,
                                                 textEncoder2: encoder2, forceZerosForEmptyPrompt: forceZeros)
         } else {

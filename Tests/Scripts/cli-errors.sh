@@ -78,6 +78,9 @@ expect_failure "pickle checkpoint" "pickle" --model "$work/model.ckpt" --prompt 
 expect_failure "truncated checkpoint" "truncated" --model "$work/truncated.safetensors" --prompt "a cat"
 expect_failure "empty checkpoint" "shorter than the 8-byte header length" --model "$work/empty.safetensors" --prompt "a cat"
 expect_failure "model folder without UNet weights" "no UNet weights" --model "$work/broken" --prompt "a cat"
+expect_failure "weight variant the folder lacks" "no 'model.bf16.safetensors'" "${run[@]}" --variant bf16
+expect_failure "variant on a single file" "--variant applies to a diffusers folder" --model "$work/truncated.safetensors" --prompt "a cat" --variant fp16
+expect_failure "unknown weights precision" "weights-precision" "${run[@]}" --weights-precision fp8
 expect_failure "width not a multiple of 8" "invalid width 60" "${run[@]}" --width 60
 expect_failure "height zero" "invalid height 0" "${run[@]}" --height 0
 expect_failure "huge width" "invalid width 100000" "${run[@]}" --width 100000

@@ -11,7 +11,8 @@ import _TestSupport
 struct SDXLLoRAParityTests {
     // Tolerances: those of SDXLPipelineParityTests and LoRAParityTests (float32 on both sides from the
     // same weights, different summation orders; peft adds `s·B·(A·x)` where the SDK merges `s·B·A` into
-    // the widened weight first, about 1e-7 relative per layer).
+    // the widened weight first, about 1e-7 relative per layer). Measured (debug build, this machine):
+    // latents max |Δ| ≤ 3.9e-5, relative to scale ≤ 3.8e-6; pixels ≥ 99.98 % identical bytes.
 
     /// Largest |Swift − diffusers| of a final latent (latents reach ±17 here): the pipeline parity bound.
     static let latentAbsoluteTolerance: Float = 1e-3

@@ -78,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
     var lora: [String] = []
     @Option(name: .long, help: "A folder of LoRA files: with --prompt-syntax a1111, each <lora:NAME:WEIGHT> tag in the prompt applies DIR/NAME.safetensors at WEIGHT.")
     var loraDir: String?
-    @Option(name: .long, help: "A textual-inversion .safetensors embedding (A1111 or diffusers); use its token (A1111: the file name) in the prompt. Repeatable.")
+    @Option(name: .long, help: "A textual-inversion .safetensors embedding (A1111, diffusers, or SDXL clip_l/clip_g); use its token (A1111, SDXL: the file name) in the prompt. Repeatable.")
     var embedding: [String] = []
     @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
     var vaeTiling = false

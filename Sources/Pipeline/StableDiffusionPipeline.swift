@@ -16,13 +16,13 @@ public struct StableDiffusionPipeline: Sendable {
     /// The model family (SD 1.x, 2.x, SDXL): its generation defaults.
     public let family: ModelFamily
     /// The family's text side: prompts → denoiser conditioning.
-    public let conditioner: any PromptConditioner
+    public internal(set) var conditioner: any PromptConditioner
     /// The primary tokenizer (the conditioner's first).
     public var tokenizer: any PromptTokenizer { conditioner.textEncoders[0].tokenizer }
     /// The primary text encoder (the conditioner's first).
     public var textEncoder: any TextEncoding { conditioner.textEncoders[0].encoder }
     /// The denoiser (the UNet).
-    public let noisePredictor: any NoisePredictor
+    public internal(set) var noisePredictor: any NoisePredictor
     /// Latents → images (the model's VAE, or the one ``replacingVAE(_:)`` put in its place).
     public internal(set) var decoder: any LatentDecoding
     /// Images → latents, for image-to-image; nil if the model has none.

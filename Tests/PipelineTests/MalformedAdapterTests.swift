@@ -176,7 +176,9 @@ struct MalformedAdapterTests {
         }
         let two = try scratch.write("two.safetensors", ["a": Self.random([1, 32]), "b": Self.random([1, 32])])
         #expect(throws: AdapterError.self) { try TextualInversion(contentsOf: two) }
-        let sdxl = try scratch.write("xl.safetensors", ["clip_l": Self.random([1, 768]), "clip_g": Self.random([1, 1280])])
+        // SDXL's layout is read (and refused on SD 1.5 when applied: SDXLAdapterErrorTests); other keys beside it are not.
+        let sdxl = try scratch.write("xl.safetensors", ["clip_l": Self.random([1, 768]), "clip_g": Self.random([1, 1280]),
+                                                        "extra": Self.random([1, 4])])
         let error = #expect(throws: AdapterError.self) { try TextualInversion(contentsOf: sdxl) }
         guard case .invalidEmbedding(_, let reason) = error else { Issue.record("unexpected \(String(describing: error))"); return }
         #expect(reason.contains("SDXL"))

@@ -163,3 +163,22 @@ struct SDXLSingleFileTests {
         #expect(shape.contains("add_embedding.linear_2.weight") || shape.contains("label_emb.0.2.weight"), "\(shape)")
     }
 }
+
+@Suite("Adapters on an SDXL single-file checkpoint")
+struct SDXLSingleFileAdapterTests {
+    /// The single file holds the folder's weights exactly (see ``SDXLSingleFileTests``), so with the same
+    /// LoRAs and embeddings (kohya te1 + te2 + SGM UNet names, a clip_l / clip_g embedding) it must give
+    /// the adapted folder's run exactly: the adapters resolve against the same diffusers names either way.
+    @Test("LoRAs and embeddings on the single file give the adapted folder's latents exactly", arguments: SDXLLoRAFixtures.cases)
+    func singleFileTakesAdapters(_ run: SDXLLoRARunCase) throws {
+        let single = try StableDiffusionPipeline(contentsOf: try SDXLSingleFileTests.base.get(),
+                                                 options: LoadOptions(configFolder: Fixtures.path("pipeline/sdxl-tiny")))
+        let loras = try run.loras.map { try LoRA(contentsOf: SDXLLoRAFixtures.adapter($0.file), scale: $0.scale) }
+        let embeddings = try run.embeddings.map { try TextualInversion(contentsOf: SDXLLoRAFixtures.adapter($0.file)) }
+        let adapted = try single.applying(loras: loras, embeddings: embeddings)
+        #expect(adapted.adapters.warnings.isEmpty, "\(adapted.adapters.warnings)")
+        let expected = try SDXLLoRAFixtures.generate(run, on: try SDXLLoRAFixtures.pipeline(for: run))
+        let actual = try SDXLLoRAFixtures.generate(run, on: adapted)
+        #expect(actual.latents.scalars == expected.latents.scalars)
+    }
+}

@@ -28,6 +28,10 @@ public enum AdapterError: Error, Sendable, Equatable, CustomStringConvertible {
     case embeddingWidthMismatch(path: String, key: String, expected: Int, actual: Int)
     /// An embedding's token is already a token of the tokenizer (or of another embedding).
     case tokenExists(path: String, token: String)
+    /// An embedding does not go into this model's text encoders: an SDXL embedding (`clip_l` /
+    /// `clip_g`) on a model without SDXL's second encoder, or a single-tensor embedding whose width
+    /// is none of a several-encoder model's widths. `key` is the tensor at fault.
+    case embeddingEncoderMismatch(path: String, key: String, reason: String)
     /// The pipeline cannot take adapters: it was assembled from components that are not the SDK's
     /// own CLIP tokenizer, CLIP text encoder and UNet loaded from files.
     case adaptersUnavailable(reason: String)
@@ -55,6 +59,8 @@ public enum AdapterError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): not a textual-inversion embedding: \(reason)"
         case .embeddingWidthMismatch(let path, let key, let expected, let actual):
             return "\(path): embedding '\(key)' has width \(actual), the text encoder \(expected); is it for another model architecture?"
+        case .embeddingEncoderMismatch(let path, let key, let reason):
+            return "\(path): embedding '\(key)': \(reason); is it for another model architecture?"
         case .tokenExists(let path, let token):
             return "\(path): token '\(token)' is already in the tokenizer's vocabulary"
         case .adaptersUnavailable(let reason):

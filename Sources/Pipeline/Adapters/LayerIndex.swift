@@ -81,7 +81,7 @@ struct LayerIndex {
         switch target {
         case .unet: return "UNet layers such as 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q' or 'unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q'"
         case .textEncoder: return "text-encoder layers such as 'lora_te_text_model_encoder_layers_0_self_attn_q_proj' or 'text_encoder.text_model.encoder.layers.0.self_attn.q_proj'"
-        case .textEncoder2: return "a second text encoder, which this model does not have"
+        case .textEncoder2: return "second-text-encoder layers such as 'lora_te2_text_model_encoder_layers_0_self_attn_q_proj' or 'text_encoder_2.text_model.encoder.layers.0.self_attn.q_proj'"
         }
     }
 }

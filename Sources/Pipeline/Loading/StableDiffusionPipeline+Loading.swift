@@ -119,8 +119,9 @@ extension StableDiffusionPipeline {
                       schedulerOptions: schedulerOptions, defaultImageSize: defaultSize, modelName: modelName,
                       loadSeconds: DenoisingSession.seconds(since: start), isInpaintingModel: inChannels != vae.latentChannels)
         if let clipTokenizer = tokenizer as? CLIPTokenizer {
-            adaptableModels = AdaptableModels(tokenizer: clipTokenizer, textEncoder: textEncoder, textEncoderSource: components.textEncoderSource,
-                                              unet: unet, unetSource: components.unetSource)
+            adaptableModels = AdaptableModels(
+                textSlots: [.init(target: .textEncoder, tokenizer: clipTokenizer, encoder: textEncoder, source: components.textEncoderSource)],
+                unet: unet, unetSource: components.unetSource)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Schedulers
+import TensorModule
 import TextEncoder
 import Tokenizer
 import UNet
@@ -22,20 +23,25 @@ extension StableDiffusionPipeline {
             options: options)
         let conditioner: SDXLPromptConditioner
         let textEncoder2: CLIPTextModel
+        // Each slot keeps the source it was built from, so adapters rebuild it without reading files again.
+        let slots: [AdaptableModels.TextSlot]
         if index.isRefiner {
             textEncoder2 = components.textEncoder
             conditioner = SDXLPromptConditioner(refinerTokenizer: tokenizer2, textEncoder: textEncoder2,
                                                 forceZerosForEmptyPrompt: index.forceZerosForEmptyPrompt)
+            slots = [.init(target: .textEncoder2, tokenizer: tokenizer2, encoder: textEncoder2, source: components.textEncoderSource)]
         } else {
             let tokenizer = try attributing(to: "tokenizer") { try CLIPTokenizer(folder: folder.appendingPathComponent("tokenizer")) }
-            textEncoder2 = try attributing(to: "text encoder 2") {
-                let (configuration, source) = try CLIPTextModel.folderContents(folder.appendingPathComponent("text_encoder_2"),
-                                                                               variant: options.variant)
-                return try CLIPTextModel(configuration: configuration, weightSource: options.storing(source))
+            let (configuration2, file2) = try attributing(to: "text encoder 2") {
+                try CLIPTextModel.folderContents(folder.appendingPathComponent("text_encoder_2"), variant: options.variant)
             }
+            let source2 = RecordingWeightSource(base: options.storing(file2))
+            textEncoder2 = try attributing(to: "text encoder 2") { try CLIPTextModel(configuration: configuration2, weightSource: source2) }
             conditioner = SDXLPromptConditioner(tokenizer: tokenizer, textEncoder: components.textEncoder,
                                                 tokenizer2: tokenizer2, textEncoder2: textEncoder2,
                                                 forceZerosForEmptyPrompt: index.forceZerosForEmptyPrompt)
+            slots = [.init(target: .textEncoder, tokenizer: tokenizer, encoder: components.textEncoder, source: components.textEncoderSource),
+                     .init(target: .textEncoder2, tokenizer: tokenizer2, encoder: textEncoder2, source: source2)]
         }
         let schedulerOptions = try DiffusersFolder.schedulerOptions(folder)
         let unet = components.unet, vae = components.vae
@@ -45,6 +51,7 @@ extension StableDiffusionPipeline {
                       schedulerOptions: schedulerOptions,
                       defaultImageSize: (unet.configuration.sampleSize ?? 128) * vae.downsamplingFactor,
                       modelName: modelName, loadSeconds: DenoisingSession.seconds(since: start))
+        adaptableModels = AdaptableModels(textSlots: slots, unet: unet, unetSource: components.unetSource)
     }
 
     /// The widths SDXL's conditioning must agree on: context = the encoders' widths, `add_embedding`'s input

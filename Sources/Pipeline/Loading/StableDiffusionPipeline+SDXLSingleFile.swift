@@ -90,13 +90,19 @@ extension StableDiffusionPipeline {
             options: options)
         let conditioner: SDXLPromptConditioner
         let encoder2: CLIPTextModel
-        if let tokenizer1, let source2 = checkpoint.textEncoder2 {
-            encoder2 = try attributing(to: "text encoder 2") { try CLIPTextModel(configuration: text2, weightSource: options.storing(source2)) }
+        // Each slot keeps the source it was built from, so adapters rebuild it without reading the file again.
+        let slots: [AdaptableModels.TextSlot]
+        if let tokenizer1, let file2 = checkpoint.textEncoder2 {
+            let source2 = RecordingWeightSource(base: options.storing(file2))
+            encoder2 = try attributing(to: "text encoder 2") { try CLIPTextModel(configuration: text2, weightSource: source2) }
             conditioner = SDXLPromptConditioner(tokenizer: tokenizer1, textEncoder: components.textEncoder, tokenizer2: tokenizer2,
                                                 textEncoder2: encoder2, forceZerosForEmptyPrompt: forceZeros)
+            slots = [.init(target: .textEncoder, tokenizer: tokenizer1, encoder: components.textEncoder, source: components.textEncoderSource),
+                     .init(target: .textEncoder2, tokenizer: tokenizer2, encoder: encoder2, source: source2)]
         } else {
             encoder2 = components.textEncoder
             conditioner = SDXLPromptConditioner(refinerTokenizer: tokenizer2, textEncoder: encoder2, forceZerosForEmptyPrompt: forceZeros)
+            slots = [.init(target: .textEncoder2, tokenizer: tokenizer2, encoder: encoder2, source: components.textEncoderSource)]
         }
         let modelName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         try Self.checkXLComponents(conditioner: conditioner, textEncoder2: encoder2, unet: components.unet.configuration,
@@ -105,5 +111,6 @@ extension StableDiffusionPipeline {
                       encoder: components.vae, schedulerOptions: schedulerOptions,
                       defaultImageSize: (unet.sampleSize ?? 128) * components.vae.downsamplingFactor,
                       modelName: modelName, loadSeconds: DenoisingSession.seconds(since: start))
+        adaptableModels = AdaptableModels(textSlots: slots, unet: components.unet, unetSource: components.unetSource)
     }
 }

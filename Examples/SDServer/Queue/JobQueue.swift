@@ -65,7 +65,7 @@ public final class JobQueue: Sendable {
     }
 
     /// Runs a statement and decodes every row.
-    func rows<each Column: PostgresDecodable>(_ query: PostgresQuery, as types: (repeat each Column).Type)
+    func rows<each Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as types: (repeat each Column).Type)
         async throws(QueueError) -> [(repeat each Column)] {
         do {
             var result: [(repeat each Column)] = []

@@ -19,7 +19,7 @@ struct ServerRoutes {
         router.post("/sdapi/v1/img2img") { request, context in try await generate(request, context, kind: .img2img) }
         router.get("/sdapi/v1/progress") { request, _ in
             // A1111's `skip_current_image` (default false): whether to leave the preview out.
-            let skip = request.uri.queryParameters.get("skip_current_image").map { ["true", "1"].contains($0.lowercased()) } ?? false
+            let skip = request.uri.queryParameters["skip_current_image"].map { ["true", "1"].contains($0.lowercased()) } ?? false
             return json(try await backend.progress(previewRequested: !skip))
         }
         router.post("/sdapi/v1/interrupt") { _, _ in

@@ -62,22 +62,22 @@ struct WorkerCommand: AsyncParsableCommand {
     static func untilSignal(_ body: @escaping @Sendable () async throws -> Void) async throws {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let once = OnceFlag()
-                    for source in sources {
+                    for number in [SIGINT, SIGTERM] {
+                        let source = DispatchSource.makeSignalSource(signal: number)
                         source.setEventHandler { if once.take() { continuation.resume() } }
                         source.resume()
+                        once.keep(source)
                     }
                 }
             }
             _ = try await group.next()
             group.cancelAll()
         }
-        sources.forEach { $0.cancel() }
     }
 }
 
@@ -85,6 +85,14 @@ struct WorkerCommand: AsyncParsableCommand {
 private final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var taken = false
+    /// The signal sources, kept alive for as long as the flag.
+    private var sources: [any DispatchSourceSignal] = []
+
+    func keep(_ source: any DispatchSourceSignal) {
+        lock.lock()
+        defer { lock.unlock() }
+        sources.append(source)
+    }
 
     func take() -> Bool {
         lock.lock()

@@ -29,15 +29,15 @@ extension JobQueue {
         let states = try await rows("SELECT state FROM sd_jobs WHERE id = \(id)", as: String.self)
         switch states.first {
         case nil: return .failed(status: 500, message: "job \(id) is no longer in the queue")
-        case "done":
+        case "done"?:
             let results = try await rows("SELECT images, info FROM sd_jobs WHERE id = \(id)", as: ([ByteBuffer]?, String?).self)
-            guard let (images, info) = results.first else { return nil }
-            return .done(images: (images ?? []).map { Data($0.readableBytesView) }, info: info ?? "{}")
-        case "failed":
+            guard let row = results.first else { return nil }
+            return .done(images: (row.0 ?? []).map { Data($0.readableBytesView) }, info: row.1 ?? "{}")
+        case "failed"?:
             let results = try await rows("SELECT error_status, error FROM sd_jobs WHERE id = \(id)", as: (Int32?, String?).self)
             let (status, message) = results.first ?? (nil, nil)
             return .failed(status: Int(status ?? 500), message: message ?? "job \(id) failed")
-        case "cancelled": return .cancelled
+        case "cancelled"?: return .cancelled
         default: return nil
         }
     }

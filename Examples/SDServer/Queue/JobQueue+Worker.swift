@@ -42,9 +42,9 @@ extension JobQueue {
                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, kind, request, attempts
             """, as: (Int64, String, ByteBuffer, Int32).self)
-        guard let (id, kind, body, attempts) = claimed.first else { return nil }
-        return ClaimedJob(id: id, kind: GenerationRequest.Kind(rawValue: kind) ?? .txt2img, body: Data(body.readableBytesView),
-                          attempts: Int(attempts), leaseToken: token)
+        guard let row = claimed.first else { return nil }
+        return ClaimedJob(id: row.0, kind: GenerationRequest.Kind(rawValue: row.1) ?? .txt2img, body: Data(row.2.readableBytesView),
+                          attempts: Int(row.3), leaseToken: token)
     }
 
     /// Extends the lease and records progress.

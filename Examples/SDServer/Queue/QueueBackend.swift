@@ -29,11 +29,12 @@ final class QueueBackend: GenerationBackend {
                            headers: [.retryAfter: "10"])
         }
         defer { Task { await inFlight.leave() } }
-        let id = try await Self.answer(queue.enqueue(kind: request.kind, body: body, imageCount: request.imageCount, node: node))
+        let id = try await Self.answer { try await queue.enqueue(kind: request.kind, body: body, imageCount: request.imageCount, node: node) }
         do {
             while true {
                 try await Task.sleep(for: Self.pollInterval)
-                switch try await Self.answer(queue.ending(of: id)) {
+                let ending = try await Self.answer { try await queue.ending(of: id) }
+                switch ending {
                 case nil: continue
                 case .done(let images, let info): return GenerationReply(images: images, info: info)
                 case .failed(let status, let message):
@@ -50,17 +51,17 @@ final class QueueBackend: GenerationBackend {
     }
 
     func progress(previewRequested: Bool) async throws -> JSONValue {
-        let (waiting, running, job) = try await Self.answer(queue.progress(node: node))
+        let (waiting, running, job) = try await Self.answer { try await queue.progress(node: node) }
         // No preview crosses the queue: workers store progress, not images (documented in Server.md).
         let snapshot = ProgressBoard.Snapshot(job: job, interrupted: job?.interrupted ?? false, cancelledJobs: 0)
         return A1111Responses.progress(snapshot, running: running, waiting: waiting)
     }
 
-    func interrupt() async throws { try await Self.answer(queue.interruptRunning(node: node)) }
+    func interrupt() async throws { try await Self.answer { try await queue.interruptRunning(node: node) } }
 
     /// A queue failure as the client sees it: 503, the database named without its password.
-    private static func answer<T>(_ body: @autoclosure () async throws(QueueError) -> T) async throws(APIError) -> T {
-        do { return try await body() } catch {
+    private static func answer<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as QueueError {
             throw APIError(status: .serviceUnavailable, detail: "job queue: \(error.description)", headers: [.retryAfter: "10"])
         }
     }

@@ -137,7 +137,8 @@ elif ! command -v python3 >/dev/null || ! python3 -m venv "$work/venv" >/dev/nul
   echo "skipped: the webuiapi check (python3 with venv and pip, and PyPI, are needed)"
 else
   "$work/venv/bin/python" - "$port" <<'PY'
-import sys, json, webuiapi
+import sys, webuiapi
+from PIL import Image
 api = webuiapi.WebUIApi(host="127.0.0.1", port=int(sys.argv[1]))
 result = api.txt2img(prompt="a lighthouse", negative_prompt="blurry", seed=7, steps=4, width=64, height=64,
                      cfg_scale=7, sampler_name="DPM++ 2M", scheduler="Karras")
@@ -146,11 +147,11 @@ assert image.size == (64, 64), image.size
 assert result.info["seed"] == 7 and result.info["all_seeds"] == [7], result.info
 assert "Sampler: DPM++ 2M" in result.info["infotexts"][0], result.info["infotexts"]
 assert any(s["name"] == "Euler a" for s in api.get_samplers())
-mask = webuiapi.Image.new("RGB", (64, 64))
+mask = Image.new("RGB", (64, 64))
 mask.paste((255, 255, 255), (16, 16, 48, 48))
 inpainted = api.img2img(images=[image], mask_image=mask, prompt="a boat", seed=8, steps=4, width=64, height=64,
                         denoising_strength=0.8)
 assert inpainted.image.size == (64, 64)
-print("ok: webuiapi", webuiapi.__name__, "txt2img and img2img with a mask through the queue:", result.info["infotexts"][0].splitlines()[-1])
+print("ok: webuiapi 0.9.17 txt2img and img2img with a mask through the queue:", result.info["infotexts"][0].splitlines()[-1])
 PY
 fi

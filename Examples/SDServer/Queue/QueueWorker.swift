@@ -62,16 +62,23 @@ public struct QueueWorker: Sendable {
         }
     }
 
+    /// Claims and runs jobs. A database that stops answering for a while is waited out (the job
+    /// held then, if any, is reclaimed once its lease expires); only cancellation ends the loop.
     private func loop() async throws {
         while !Task.isCancelled {
-            let givenUp = try await queue.failExhausted(maxAttempts: settings.maxAttempts)
-            if givenUp > 0 { log("failed \(givenUp) job(s) whose lease expired after --max-attempts \(settings.maxAttempts) claims") }
-            guard let job = try await queue.claim(worker: settings.name, leaseSeconds: settings.leaseSeconds,
-                                                  maxAttempts: settings.maxAttempts) else {
-                try await Task.sleep(for: .seconds(settings.idlePollSeconds))
-                continue
+            do {
+                let givenUp = try await queue.failExhausted(maxAttempts: settings.maxAttempts)
+                if givenUp > 0 { log("failed \(givenUp) job(s) whose lease expired after --max-attempts \(settings.maxAttempts) claims") }
+                guard let job = try await queue.claim(worker: settings.name, leaseSeconds: settings.leaseSeconds,
+                                                      maxAttempts: settings.maxAttempts) else {
+                    try await Task.sleep(for: .seconds(settings.idlePollSeconds))
+                    continue
+                }
+                try await runJob(job)
+            } catch let error as QueueError {
+                log("\(error); retrying in 5 s")
+                try await Task.sleep(for: .seconds(5))
             }
-            try await runJob(job)
         }
     }
 

@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // `sd serve --queue` / `sd worker`: the PostgreSQL job queue (Examples/SDServer only).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // `swift package generate-documentation` (Documentation/README.md); a command plugin, linked into nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Declarations of OpenBLAS's CBLAS interface. Deliberately not linked: the library is
@@ -69,7 +73,8 @@ let package = Package(
         .target(
             name: "SDServer",
             dependencies: ["StableDiffusion", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "NIOCore", package: "swift-nio")],
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Examples/SDServer",
             swiftSettings: strictSwift6),
         // A scheduler written outside the library, through the public protocols only

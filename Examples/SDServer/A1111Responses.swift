@@ -5,8 +5,14 @@ import StableDiffusion
 enum A1111Responses {
     /// `POST /sdapi/v1/txt2img` / `img2img`: `images` (base64 PNGs), `parameters` (the request echoed),
     /// `info` (a JSON string, A1111's `Processed.js()`).
-    static func generation(_ request: GenerationRequest, _ outcome: GenerationService.Outcome, modelName: String) -> JSONValue {
-        let images = request.sendImages ? outcome.images.map { JSONValue.string($0.base64EncodedString()) } : []
+    static func generation(_ request: GenerationRequest, _ reply: GenerationReply) -> JSONValue {
+        let images = request.sendImages ? reply.images.map { JSONValue.string($0.base64EncodedString()) } : []
+        return .object(["images": .array(images), "parameters": .object(request.echo), "info": .string(reply.info)])
+    }
+
+    /// A1111's `info` JSON text for a finished request (made where the images were generated: in the
+    /// server, or on a queue worker, which stores it with the PNGs).
+    static func info(_ request: GenerationRequest, _ outcome: GenerationService.Outcome, modelName: String) -> String {
         let seed = outcome.allSeeds.first ?? 0
         let count = outcome.allSeeds.count
         let formatter = DateFormatter()
@@ -49,11 +55,13 @@ enum A1111Responses {
             // Not in A1111: tells a client that /interrupt cut the request short.
             "interrupted": .bool(outcome.interrupted),
         ])
-        return .object(["images": .array(images), "parameters": .object(request.echo), "info": .string(info.jsonText)])
+        return info.jsonText
     }
 
     /// `GET /sdapi/v1/progress`.
-    static func progress(_ snapshot: ProgressBoard.Snapshot, running: Int, waiting: Int) -> JSONValue {
+    ///
+    /// - Parameter currentImage: A base64 PNG of the current image's preview, if one is shown.
+    static func progress(_ snapshot: ProgressBoard.Snapshot, running: Int, waiting: Int, currentImage: String? = nil) -> JSONValue {
         var progress = 0.0, eta = 0.0
         var state: [String: JSONValue] = [
             "skipped": .bool(false), "interrupted": .bool(snapshot.interrupted), "stopping_generation": .bool(false),
@@ -77,8 +85,8 @@ enum A1111Responses {
         }
         return .object([
             "progress": .number(progress), "eta_relative": .number(eta), "state": .object(state),
-            // No live preview is rendered (A1111 also answers null when previews are off).
-            "current_image": .null, "textinfo": .null, "current_task": .null,
+            // null when no preview is shown (A1111 also answers null when previews are off).
+            "current_image": currentImage.map(JSONValue.string) ?? .null, "textinfo": .null, "current_task": .null,
             // Not in A1111: the admission queue.
             "queue": .object(["running": .integer(Int64(running)), "waiting": .integer(Int64(waiting)),
                               "cancelled": .integer(Int64(snapshot.cancelledJobs))]),

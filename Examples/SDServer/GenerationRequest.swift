@@ -31,6 +31,11 @@ struct GenerationRequest: Sendable {
     let saveImages: Bool
     /// img2img's start images, decoded.
     let initImages: [RGBImage]
+    /// img2img's `mask` (white repaints), decoded and inverted if `inpainting_mask_invert` is 1.
+    let mask: InpaintingMask?
+    /// `mask_blur` (A1111's default 4): the original is pasted back outside the mask blurred by this
+    /// many pixels (``GenerationParameters/maskBlur``). Only with a mask.
+    let maskBlur: Int?
     /// The request as A1111 echoes it in `parameters`: the fields sent, defaults filled in, images dropped.
     let echo: [String: JSONValue]
 
@@ -87,9 +92,9 @@ struct GenerationRequest: Sendable {
             for (index, text) in encoded.enumerated() {
                 images.append(try Self.decodeImage(text, field: "init_images[\(index)]"))
             }
-            if !fields.isAbsent("mask") { throw .unprocessable("mask: inpainting is not available in this server yet") }
         }
         initImages = images
+        (mask, maskBlur) = try Self.inpaintingMask(fields, kind: kind)
         // img2img keeps the init image's size unless another is asked for; the SDK does not resize.
         let defaultWidth = images.first?.width ?? 512, defaultHeight = images.first?.height ?? 512
         width = try fields.integer("width", default: defaultWidth, in: 8...16384)
@@ -99,6 +104,9 @@ struct GenerationRequest: Sendable {
         }
         for (index, image) in images.enumerated() where image.width != width || image.height != height {
             throw .unprocessable("init_images[\(index)] is \(image.width)×\(image.height) but the request asks for \(width)×\(height); resizing is not available: send width and height equal to the image's")
+        }
+        if let mask, mask.width != width || mask.height != height {
+            throw .unprocessable("mask is \(mask.width)×\(mask.height) but the image is \(width)×\(height); send a mask of the init image's size")
         }
 
         var echo = fields.fields
@@ -114,6 +122,27 @@ struct GenerationRequest: Sendable {
         // A1111 drops the images from the echo (`init_images = None; mask = None`).
         if kind == .img2img { echo["init_images"] = .null; echo["mask"] = .null }
         self.echo = echo
+    }
+
+    /// img2img's inpainting fields. Honoured: `mask`, `mask_blur`, `inpainting_mask_invert`.
+    /// `inpainting_fill` 0 ("fill", A1111's API default) and 1 ("original") both start from the init
+    /// image as diffusers does; 2 and 3 (latent noise / nothing) are refused. `inpaint_full_res`
+    /// ("only masked") is read but the whole picture is always inpainted (Documentation/Server.md).
+    private static func inpaintingMask(_ fields: JSONObjectReader, kind: Kind) throws(APIError) -> (InpaintingMask?, Int?) {
+        guard kind == .img2img, let encoded = try fields.string("mask"), !encoded.isEmpty else { return (nil, nil) }
+        var image = try decodeImage(encoded, field: "mask")
+        if try fields.integer("inpainting_mask_invert", default: 0, in: 0...1) == 1 {
+            image = RGBImage(width: image.width, height: image.height, pixels: image.pixels.map { 255 - $0 })
+        }
+        let fill = try fields.integer("inpainting_fill", default: 1, in: 0...3)
+        guard fill <= 1 else {
+            throw .unprocessable("inpainting_fill \(fill): only 0 (fill) and 1 (original), which both start from the init image, are available")
+        }
+        _ = try fields.bool("inpaint_full_res")
+        let blur = try fields.integer("mask_blur", default: 4, in: 0...64)
+        do { return (try InpaintingMask(image: image, source: "mask"), blur) } catch {
+            throw .unprocessable(error.description)
+        }
     }
 
     /// Fields that would change the image in ways the SDK cannot do: refused rather than ignored,

@@ -56,6 +56,7 @@ final class GenerationService: Sendable {
         let baseSeed = request.seed >= 0 ? UInt64(request.seed) : UInt64.random(in: 0...UInt64(UInt32.max - 1))
         var outcome = Outcome()
         outcome.allSeeds = (0..<request.imageCount).map { baseSeed &+ UInt64($0) }
+        let pipeline = try adaptedPipeline(for: request.prompt)
         let scheduler: any SchedulerConfiguration
         do { scheduler = try pipeline.scheduler(named: request.schedulerCLIName) } catch {
             throw APIError.unprocessable("sampler_name '\(request.samplerName)': \(error.description)")
@@ -75,13 +76,16 @@ final class GenerationService: Sendable {
             parameters.seed = seed
             parameters.scheduler = scheduler
             parameters.clipSkip = request.clipStopAtLastLayers - 1
+            parameters.previewInterval = configuration.previewInterval
             if !request.initImages.isEmpty {
                 parameters.initImage = request.initImages[index % request.initImages.count]
                 parameters.strength = request.denoisingStrength
+                parameters.mask = request.mask
+                parameters.maskBlur = request.maskBlur
             }
             let result: GenerationResult
             do {
-                result = try await generateOne(prompt: request.prompt, parameters: parameters, id: id)
+                result = try await generateOne(pipeline, prompt: request.prompt, parameters: parameters, id: id)
             } catch .cancelled where board.isInterrupted(id) {
                 outcome.interrupted = true
                 break
@@ -91,6 +95,8 @@ final class GenerationService: Sendable {
                 throw APIError.unprocessable("invalid \(name) \(value): expected \(allowed)")
             } catch .imageToImageUnavailable {
                 throw APIError.unprocessable(PipelineError.imageToImageUnavailable.description)
+            } catch .invalidMask(let source, let reason) {
+                throw APIError.unprocessable(PipelineError.invalidMask(source: source, reason: reason).description)
             } catch {
                 throw APIError(status: .internalServerError, detail: error.description)
             }
@@ -110,13 +116,14 @@ final class GenerationService: Sendable {
     }
 
     /// One image on its own task, so that an interrupt can cancel it without cancelling the request.
-    private func generateOne(prompt: String, parameters: GenerationParameters, id: UInt64) async throws(PipelineError) -> GenerationResult {
+    private func generateOne(_ pipeline: StableDiffusionPipeline, prompt: String, parameters: GenerationParameters,
+                             id: UInt64) async throws(PipelineError) -> GenerationResult {
         let board = self.board
-        let pipeline = self.pipeline
         let task = Task { () async -> Result<GenerationResult, PipelineError> in
             do throws(PipelineError) {
                 return .success(try await pipeline.generate(prompt: prompt, parameters: parameters) { progress in
                     board.update(id, step: progress.step, totalSteps: progress.totalSteps)
+                    if let preview = progress.previews.first { board.updatePreview(id, preview) }
                 })
             } catch {
                 return .failure(error)
@@ -129,6 +136,24 @@ final class GenerationService: Sendable {
         defer { _ = board.setCanceller(id, nil) }
         let result = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
         return try result.get()
+    }
+
+    /// The pipeline with the LoRAs the prompt's `<lora:NAME:W>` tags name, from `--lora-dir` (the
+    /// code path of `sd generate --lora-dir`). Without `--lora-dir` a prompt with tags is refused
+    /// rather than generated without them.
+    private func adaptedPipeline(for prompt: String) throws(APIError) -> StableDiffusionPipeline {
+        let tags = A1111Prompt(prompt).loras
+        guard !tags.isEmpty else { return pipeline }
+        guard let folder = configuration.loraFolder else {
+            throw .unprocessable("<lora:\(tags[0].name):…> in the prompt: this server has no LoRA folder (sd serve --lora-dir)")
+        }
+        do {
+            return try pipeline.applying(loras: try LoRATags.resolve(in: prompt, folder: folder))
+        } catch let error as LoRATags.Failure {
+            throw .unprocessable(error.description)
+        } catch {
+            throw .unprocessable("\(error)")
+        }
     }
 
     /// Writes a PNG into the output folder under a name the server makes (no part of it comes from

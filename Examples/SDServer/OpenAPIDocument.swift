@@ -8,7 +8,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "StableDiffusionSwift — AUTOMATIC1111-compatible API",
     "version": "1.0.0",
-    "description": "The subset of AUTOMATIC1111's web UI API that `sd serve` offers. Requests and responses use A1111's field names. Fields A1111 has and this server ignores are accepted; fields that would change the image in a way it cannot do (hires fix, face restoration, tiling, styles, scripts, variation seeds, masks) are answered 422. Every route needs HTTP basic authentication when the server was started with --api-auth."
+    "description": "The subset of AUTOMATIC1111's web UI API that `sd serve` offers. Requests and responses use A1111's field names. Fields A1111 has and this server ignores are accepted; fields that would change the image in a way it cannot do (hires fix, face restoration, tiling, styles, scripts, variation seeds, inpainting_fill 2 or 3) are answered 422. <lora:NAME:W> prompt tags apply NAME.safetensors from the server's --lora-dir. Every route needs HTTP basic authentication when the server was started with --api-auth."
   },
   "servers": [{"url": "http://127.0.0.1:7860"}],
   "components": {
@@ -43,6 +43,11 @@ enum OpenAPIDocument {
             "required": ["init_images"],
             "properties": {
               "init_images": {"type": "array", "minItems": 1, "items": {"type": "string", "description": "base64 PNG, optionally with a data:image/png;base64, prefix"}, "description": "image i of the request starts from init_images[i mod count]; their size must equal width x height (default: the first image's size)"},
+              "mask": {"type": "string", "description": "inpainting: base64 PNG of the init image's size, white repaints"},
+              "mask_blur": {"type": "integer", "minimum": 0, "maximum": 64, "default": 4, "description": "the original is pasted back outside the mask blurred by this many pixels"},
+              "inpainting_mask_invert": {"type": "integer", "enum": [0, 1], "default": 0, "description": "1 repaints the black area"},
+              "inpainting_fill": {"type": "integer", "enum": [0, 1], "default": 1, "description": "0 and 1 both start from the init image (2 and 3 are refused)"},
+              "inpaint_full_res": {"type": "boolean", "description": "accepted, not honoured: the whole picture is inpainted"},
               "denoising_strength": {"type": "number", "default": 0.75, "minimum": 0, "maximum": 1}
             }
           }
@@ -72,7 +77,7 @@ enum OpenAPIDocument {
               "sampling_step": {"type": "integer"}, "sampling_steps": {"type": "integer"}
             }
           },
-          "current_image": {"type": "string", "nullable": true, "description": "always null: no live preview is rendered"},
+          "current_image": {"type": "string", "nullable": true, "description": "base64 PNG preview of the current image (every --preview-every steps), null when none or with skip_current_image; always null on a --queue node"},
           "textinfo": {"type": "string", "nullable": true},
           "current_task": {"type": "string", "nullable": true},
           "queue": {"type": "object", "description": "not in A1111: requests generating, waiting, and cancelled so far because their client left", "properties": {"running": {"type": "integer"}, "waiting": {"type": "integer"}, "cancelled": {"type": "integer"}}}
@@ -131,7 +136,7 @@ enum OpenAPIDocument {
     "/sdapi/v1/progress": {
       "get": {
         "summary": "Progress of the oldest running generation",
-        "parameters": [{"name": "skip_current_image", "in": "query", "required": false, "schema": {"type": "boolean"}, "description": "accepted for compatibility; no preview is ever sent"}],
+        "parameters": [{"name": "skip_current_image", "in": "query", "required": false, "schema": {"type": "boolean"}, "description": "true leaves current_image out"}],
         "responses": {"200": {"description": "progress", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Progress"}}}}, "401": {"$ref": "#/components/responses/Unauthorized"}}
       }
     },

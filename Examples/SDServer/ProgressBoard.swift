@@ -1,4 +1,5 @@
 import Foundation
+import StableDiffusion
 import Synchronization
 
 /// What the running generations are doing, for `GET /sdapi/v1/progress`, and the handles that
@@ -16,6 +17,9 @@ final class ProgressBoard: Sendable {
         var step = 0
         var totalSteps = 0
         var interrupted = false
+        /// The latest preview of the current image (``ServerConfiguration/previewInterval``), kept as
+        /// pixels: it is PNG-encoded only when a progress request asks for it.
+        var preview: RGBImage?
         /// Stops the image being generated now.
         var cancelCurrent: (@Sendable () -> Void)?
     }
@@ -61,6 +65,18 @@ final class ProgressBoard: Sendable {
         }
     }
 
+    /// Records the latest preview of the job's current image.
+    func updatePreview(_ id: UInt64, _ image: RGBImage) {
+        state.withLock { $0.jobs[id]?.preview = image }
+    }
+
+    /// The oldest running job's latest preview as a base64 PNG, if `requested` and there is one
+    /// (A1111's `current_image`).
+    func preview(requested: Bool) -> String? {
+        guard requested, let image = state.withLock({ $0.jobs.min { $0.key < $1.key }?.value.preview }) else { return nil }
+        return (try? image.pngData())?.base64EncodedString()
+    }
+
     /// Installs the handle that stops the job's current image; returns false (and does not
     /// install it) when the job was already interrupted.
     func setCanceller(_ id: UInt64, _ cancel: (@Sendable () -> Void)?) -> Bool {
@@ -76,6 +92,7 @@ final class ProgressBoard: Sendable {
         state.withLock { state in
             state.jobs[id]?.imagesDone += 1
             state.jobs[id]?.step = 0
+            state.jobs[id]?.preview = nil
         }
     }
 

@@ -6,8 +6,10 @@ import StableDiffusion
 /// `sd serve`: an AUTOMATIC1111-compatible HTTP API (Hummingbird 2) over one loaded pipeline.
 /// Documentation/Server.md describes the endpoints, limits and differences from A1111.
 public struct SDServer: Sendable {
-    let service: GenerationService
+    let backend: any GenerationBackend
     let modelPath: String
+    /// The job queue whose pool runs with the server (`--queue`), if any.
+    let queue: JobQueue?
 
     /// A server for a loaded pipeline.
     ///
@@ -16,8 +18,22 @@ public struct SDServer: Sendable {
     ///   - modelPath: The model's folder or file, reported by `/sdapi/v1/sd-models`.
     ///   - configuration: Address, limits, authentication.
     public init(pipeline: StableDiffusionPipeline, modelPath: String, configuration: ServerConfiguration) {
-        self.service = GenerationService(pipeline: pipeline, configuration: configuration)
+        self.backend = GenerationService(pipeline: pipeline, configuration: configuration)
         self.modelPath = modelPath
+        self.queue = nil
+    }
+
+    /// An HTTP node of a scaled-out service: it loads no model, enqueues each request in the
+    /// PostgreSQL job queue and answers with the result a worker (`sd worker`) stores.
+    ///
+    /// - Parameters:
+    ///   - queue: The opened queue (``JobQueue/open(_:)``); the server runs its connection pool.
+    ///   - modelName: The model the workers load, as `/sd-models` reports it.
+    ///   - configuration: Address, limits, authentication; `maxQueue` bounds this node's requests in the queue.
+    public init(queue: JobQueue, modelName: String, configuration: ServerConfiguration) {
+        self.backend = QueueBackend(queue: queue, modelName: modelName, configuration: configuration)
+        self.modelPath = modelName
+        self.queue = queue
     }
 
     /// The Hummingbird application; run it with `runService()` (which stops on SIGINT / SIGTERM).
@@ -25,9 +41,9 @@ public struct SDServer: Sendable {
     /// - Parameter onListening: Called with the bound port once the server accepts connections.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: ServerContext.self)
-        router.add(middleware: BasicAuthMiddleware(credentials: service.configuration.credentials))
-        ServerRoutes(service: service, modelPath: modelPath).register(on: router)
-        let configuration = service.configuration
+        router.add(middleware: BasicAuthMiddleware(credentials: backend.configuration.credentials))
+        ServerRoutes(backend: backend, modelPath: modelPath).register(on: router)
+        let configuration = backend.configuration
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ClientDisconnectMonitor()])),
@@ -41,7 +57,15 @@ public struct SDServer: Sendable {
     /// - Parameter onListening: Called with the bound port once the server accepts connections.
     /// - Throws: When the address cannot be bound.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await application(onListening: onListening).runService()
+        guard let queue else {
+            try await application(onListening: onListening).runService()
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await queue.run() }
+            defer { group.cancelAll() }
+            try await application(onListening: onListening).runService()
+        }
     }
 
     /// Every route's method and path (the OpenAPI document must describe each).

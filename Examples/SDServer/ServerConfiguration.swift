@@ -18,6 +18,13 @@ public struct ServerConfiguration: Sendable {
     public var maxImages: Int = 16
     /// Largest request body in bytes (base64 init images included).
     public var maxBodyBytes: Int = 32 * 1024 * 1024
+    /// Every this many steps a preview of the current image is decoded (the family's cheap latent → RGB
+    /// approximation, or TAESD when the model has one) for `/sdapi/v1/progress`'s `current_image`;
+    /// nil decodes none. Previews never change the images.
+    public var previewInterval: Int? = 5
+    /// Where `<lora:NAME:WEIGHT>` prompt tags are looked up (`NAME.safetensors`); nil refuses prompts
+    /// with such tags.
+    public var loraFolder: String?
     /// Where `save_images: true` writes PNGs; nil refuses such requests. Nothing is written elsewhere.
     public var outputDirectory: String?
 

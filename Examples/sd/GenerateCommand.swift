@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SDServer
 import StableDiffusion
 
 /// `sd generate`: text-to-image (and image-to-image) from a diffusers folder or a single-file checkpoint.
@@ -261,24 +262,12 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    /// The LoRAs the prompt's `<lora:NAME:WEIGHT>` tags name, read from `folder` (A1111's LoRA folder):
-    /// `NAME.safetensors` at the tag's UNet weight. The SDK scales a LoRA's text-encoder and UNet parts
-    /// together, so a tag giving them different weights is an error rather than a silent choice.
+    /// The LoRAs the prompt's `<lora:NAME:WEIGHT>` tags name, read from `folder` (``LoRATags``, shared
+    /// with `sd serve --lora-dir`).
     static func taggedLoRAs(in prompt: String, folder: String?, progress: ProgressBar) throws -> [LoRA] {
         guard let folder else { return [] }
-        return try A1111Prompt(prompt).loras.map { tag in
-            guard let weight = tag.unetWeight, let textWeight = tag.textEncoderWeight else {
-                throw CommandError("<lora:\(tag.name):…> in the prompt: its weight is not a number")
-            }
-            guard weight == textWeight else {
-                throw CommandError("<lora:\(tag.name):\(textWeight):\(weight)>: separate text-encoder and UNet weights are not supported; give one weight")
-            }
-            let path = URL(fileURLWithPath: folder).appendingPathComponent(tag.name + ".safetensors").path
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandError("<lora:\(tag.name):…> in the prompt: no \(path) in the --lora-dir folder")
-            }
-            progress.message("applying \(path) at \(weight) (from the prompt)")
-            return try LoRA(contentsOf: path, scale: Float(weight))
+        do { return try LoRATags.resolve(in: prompt, folder: folder) { progress.message($0) } } catch {
+            throw CommandError(error.description)
         }
     }
 

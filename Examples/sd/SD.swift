@@ -7,5 +7,5 @@ struct SD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sd",
         abstract: "Stable Diffusion on the CPU, in Swift.",
-        subcommands: [InfoCommand.self, TokenizeCommand.self, GenerateCommand.self, ServeCommand.self])
+        subcommands: [InfoCommand.self, TokenizeCommand.self, GenerateCommand.self, ServeCommand.self, WorkerCommand.self])
 }

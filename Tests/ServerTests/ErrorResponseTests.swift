@@ -33,7 +33,8 @@ struct ErrorResponseTests {
         ("img2img", #"{"init_images": ["aGVsbG8gd29ybGQ="]}"#, "init_images[0]: "),
         ("img2img", #"{"init_images": [42]}"#, "init_images[0] must be a string"),
         ("img2img", #"{"init_images": ["\#(png64)"], "width": 64, "height": 64}"#, "resizing is not available"),
-        ("img2img", #"{"init_images": ["\#(png64)"], "mask": "\#(png64)"}"#, "inpainting"),
+        ("img2img", #"{"init_images": ["\#(png64)"], "mask": "\#(png64)", "inpainting_fill": 3}"#, "inpainting_fill 3"),
+        ("img2img", #"{"init_images": ["\#(png64)"], "mask": "%%%"}"#, "mask is not valid base64"),
     ]
 
     @Test func malformedOrOutOfLimitRequestsAre422WithAMessage() async throws {

@@ -166,18 +166,22 @@ def controlnet_comparison(item, models, args, generator):
     for _ in range(max(args.warmup, 1)):
         controlled(), plain()
     a, b, c = [], [], []
+    cpu = {"a": [], "b": [], "c": []}  # process CPU seconds (torch's OpenMP threads included)
     for run in range(args.runs):
-        for times, body in ((a, controlled), (b, plain), (c, alone)):
-            start = time.perf_counter()
+        for key, times, body in (("a", a, controlled), ("b", b, plain), ("c", c, alone)):
+            start, cpu_start = time.perf_counter(), time.process_time()
             body()
             times.append(time.perf_counter() - start)
-        log(f"{item} run {run + 1}/{args.runs}: with ControlNet {a[-1]:.3f} s, without {b[-1]:.3f} s, "
-            f"ControlNet alone {c[-1]:.3f} s")
+            cpu[key].append(time.process_time() - cpu_start)
+        log(f"{item} run {run + 1}/{args.runs}: with ControlNet {a[-1]:.3f} s (CPU {cpu['a'][-1]:.1f} s), without "
+            f"{b[-1]:.3f} s (CPU {cpu['b'][-1]:.1f} s), ControlNet alone {c[-1]:.3f} s (CPU {cpu['c'][-1]:.1f} s)")
     added = [x - y for x, y in zip(a, b)]
     spread = lambda values: (max(values) - min(values)) / statistics.median(values)
     return a, {"b_median": statistics.median(b), "b_spread": spread(b), "controlnet_median": statistics.median(c),
                "controlnet_spread": spread(c), "added_paired_median": statistics.median(added),
-               "added_over_controlnet": statistics.median(added) / statistics.median(c)}
+               "added_over_controlnet": statistics.median(added) / statistics.median(c),
+               "a_cpu_median": statistics.median(cpu["a"]), "b_cpu_median": statistics.median(cpu["b"]),
+               "controlnet_cpu_median": statistics.median(cpu["c"])}
 
 
 def run_item(item, models, args):

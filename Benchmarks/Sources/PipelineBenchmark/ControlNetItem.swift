@@ -36,11 +36,18 @@ extension ItemRunner {
         for _ in 0..<max(warmup, 1) { try controlled(); try plain() }
         resetStatistics()
         var timesA: [Double] = [], timesB: [Double] = [], timesC: [Double] = []
+        // CPU seconds too: on a shared host the wall time carries other processes' load.
+        var cpuA: [Double] = [], cpuB: [Double] = [], cpuC: [Double] = []
+        func measure(_ body: () throws -> Void, _ wall: inout [Double], _ cpu: inout [Double]) throws {
+            let cpuStart = Measure.cpuSeconds()
+            wall.append(try Measure.seconds(body))
+            cpu.append(Measure.cpuSeconds() - cpuStart)
+        }
         for run in 0..<runs {
-            timesA.append(try Measure.seconds(controlled))
-            timesB.append(try Measure.seconds(plain))
-            timesC.append(try Measure.seconds(controlNetAlone))
-            log("\(item.rawValue) run \(run + 1)/\(runs): with ControlNet \(format(timesA.last!)) s, without \(format(timesB.last!)) s, ControlNet alone \(format(timesC.last!)) s")
+            try measure(controlled, &timesA, &cpuA)
+            try measure(plain, &timesB, &cpuB)
+            try measure(controlNetAlone, &timesC, &cpuC)
+            log("\(item.rawValue) run \(run + 1)/\(runs): with ControlNet \(format(timesA.last!)) s (CPU \(format(cpuA.last!, 1)) s), without \(format(timesB.last!)) s (CPU \(format(cpuB.last!, 1)) s), ControlNet alone \(format(timesC.last!)) s (CPU \(format(cpuC.last!, 1)) s)")
         }
         let added = zip(timesA, timesB).map { $0 - $1 }
         return result(item, times: timesA, details: [
@@ -48,6 +55,7 @@ extension ItemRunner {
             "controlnet_median": Timings(timesC).median, "controlnet_spread": Timings(timesC).spread,
             "added_paired_median": Timings(added).median,
             "added_over_controlnet": Timings(added).median / Timings(timesC).median,
+            "a_cpu_median": Timings(cpuA).median, "b_cpu_median": Timings(cpuB).median, "controlnet_cpu_median": Timings(cpuC).median,
         ], statisticsTime: timesA.reduce(0, +) + timesB.reduce(0, +) + timesC.reduce(0, +))
     }
 }

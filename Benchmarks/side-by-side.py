@@ -112,7 +112,8 @@ def main():
             f"| {item} | {ours['median']:.3f} | {100 * ours['spread']:.0f} % | {theirs['median']:.3f} | "
             f"{100 * theirs['spread']:.0f} % | **{ours['median'] / theirs['median']:.2f}** | {ours['peak']:.0f} | "
             f"{theirs['peak']:.0f} | {ours['peak'] / theirs['peak']:.2f} | {gemm} |")
-        for key in ("step_seconds_median", "decode_seconds", "text_encode_seconds"):
+        for key in ("step_seconds_median", "decode_seconds", "text_encode_seconds", "b_median", "controlnet_median",
+                    "added_paired_median", "a_cpu_median", "b_cpu_median", "controlnet_cpu_median"):
             if key in ours["details"] and key in theirs["details"]:
                 o, t = ours["details"][key], theirs["details"][key]
                 lines.append(f"| ↳ {key.replace('_', ' ')} | {o:.3f} | | {t:.3f} | | {o / t:.2f} | | | | |")

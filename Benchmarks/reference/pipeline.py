@@ -24,7 +24,8 @@ import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOKENIZER = ROOT / "Tests/Fixtures/pipeline/sd15-tiny/tokenizer"
-ITEMS = ["text-encode", "unet-512", "unet-256", "vae-512", "vae-256", "generate-512", "generate-256", "load"]
+ITEMS = ["text-encode", "unet-512", "unet-256", "vae-512", "vae-256", "generate-512", "generate-256", "load",
+         "controlnet-ab"]
 
 
 def log(message):
@@ -137,6 +138,52 @@ class Stopwatch:
         setattr(owner, name, wrapped)
 
 
+def controlnet_comparison(item, models, args, generator):
+    """A guided 512² step of StableDiffusionControlNetPipeline: its two calls per step, the ControlNet on the
+    batch-2 latents and a 512² control image repeated for both halves, then the UNet with the residuals (A);
+    the UNet alone (B), alternated with A; the ControlNet alone. The ControlNet is SD 1.5's published
+    architecture (`ControlNetModel.from_unet`: the UNet's encoder, conditioning embedding 16-32-96-256)."""
+    from diffusers import ControlNetModel
+    unet = models.get("unet")
+    controlnet = ControlNetModel.from_unet(unet).eval()
+    latents = torch.randn(2, 4, 64, 64, generator=generator)
+    text = torch.randn(2, 77, 768, generator=generator)
+    image = torch.rand(1, 3, 512, 512, generator=generator).repeat(2, 1, 1, 1)
+
+    def controlled():
+        down, mid = controlnet(latents, 999, encoder_hidden_states=text, controlnet_cond=image, conditioning_scale=1.0,
+                               guess_mode=False, return_dict=False)
+        unet(latents, 999, encoder_hidden_states=text, down_block_additional_residuals=down,
+             mid_block_additional_residual=mid)
+
+    def plain():
+        unet(latents, 999, encoder_hidden_states=text)
+
+    def alone():
+        controlnet(latents, 999, encoder_hidden_states=text, controlnet_cond=image, conditioning_scale=1.0,
+                   guess_mode=False, return_dict=False)
+
+    for _ in range(max(args.warmup, 1)):
+        controlled(), plain()
+    a, b, c = [], [], []
+    cpu = {"a": [], "b": [], "c": []}  # process CPU seconds (torch's OpenMP threads included)
+    for run in range(args.runs):
+        for key, times, body in (("a", a, controlled), ("b", b, plain), ("c", c, alone)):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            body()
+            times.append(time.perf_counter() - start)
+            cpu[key].append(time.process_time() - cpu_start)
+        log(f"{item} run {run + 1}/{args.runs}: with ControlNet {a[-1]:.3f} s (CPU {cpu['a'][-1]:.1f} s), without "
+            f"{b[-1]:.3f} s (CPU {cpu['b'][-1]:.1f} s), ControlNet alone {c[-1]:.3f} s (CPU {cpu['c'][-1]:.1f} s)")
+    added = [x - y for x, y in zip(a, b)]
+    spread = lambda values: (max(values) - min(values)) / statistics.median(values)
+    return a, {"b_median": statistics.median(b), "b_spread": spread(b), "controlnet_median": statistics.median(c),
+               "controlnet_spread": spread(c), "added_paired_median": statistics.median(added),
+               "added_over_controlnet": statistics.median(added) / statistics.median(c),
+               "a_cpu_median": statistics.median(cpu["a"]), "b_cpu_median": statistics.median(cpu["b"]),
+               "controlnet_cpu_median": statistics.median(cpu["c"])}
+
+
 def run_item(item, models, args):
     generator = torch.Generator().manual_seed(0)
     if item == "text-encode":
@@ -176,6 +223,8 @@ def run_item(item, models, args):
                 + " ".join(f"{s:.2f}" for s in steps.seconds) + f"; decode {decodes[-1]:.2f} s)")
         return times, {"steps": args.steps, "step_seconds_median": statistics.median(step_medians),
                        "decode_seconds": statistics.median(decodes), "text_encode_seconds": statistics.median(texts)}
+    if item == "controlnet-ab":
+        return controlnet_comparison(item, models, args, generator)
     if item == "load":
         if not args.model_folder:
             raise SystemExit("the load item needs --model-folder PATH")

@@ -85,7 +85,7 @@ struct GenerateCommand: ParsableCommand {
     var vaeTiling = false
     @Option(name: .customLong("controlnet"), help: "A ControlNet: diffusers folder or original single file (repeatable; the n-th pairs with the n-th --control-image).")
     var controlNets: [String] = []
-    @Option(name: .customLong("control-image"), help: "The control image (PNG, already preprocessed) for the n-th --controlnet; resized to the output size, which it sets when --width/--height are not given.")
+    @Option(name: .customLong("control-image"), help: "The control image (PNG, preprocessed unless --control-preprocess says otherwise) for the n-th --controlnet; resized to the output size, which it sets when --width/--height are not given.")
     var controlImages: [String] = []
     @Option(name: .customLong("control-scale"), help: "Conditioning scale of the n-th ControlNet (default 1.0; one value applies to all).")
     var controlScales: [Float] = []
@@ -93,6 +93,12 @@ struct GenerateCommand: ParsableCommand {
     var controlStarts: [Double] = []
     @Option(name: .customLong("control-end"), help: "Fraction of the steps after which it stops (default 1; one value applies to all, or one per ControlNet).")
     var controlEnds: [Double] = []
+    @Option(name: .customLong("control-preprocess"), help: "Preprocess the n-th --control-image with a built-in preprocessor: canny (OpenCV's cv2.Canny edges) or none (default: none; one value applies to all, or one per ControlNet).")
+    var controlPreprocessors: [String] = []
+    @Option(name: .customLong("canny-low"), help: "--control-preprocess canny: the lower hysteresis threshold (default 100; swapped with --canny-high when larger, as OpenCV does).")
+    var cannyLow: Double?
+    @Option(name: .customLong("canny-high"), help: "--control-preprocess canny: the upper hysteresis threshold (default 200).")
+    var cannyHigh: Double?
     @Option(name: .long, help: "A replacement VAE: an AutoencoderKL folder, a single .safetensors VAE (LDM layout), or a TAESD (AutoencoderTiny) folder, which also decodes the previews.")
     var vae: String?
     @Option(name: .long, help: "Write a preview image every N steps to --preview (TAESD when --vae is one, else a fast latent → RGB approximation).")
@@ -119,10 +125,24 @@ struct GenerateCommand: ParsableCommand {
         guard controlImages.count == controlNets.count else {
             throw ValidationError("give one --control-image per --controlnet (\(controlNets.count) ControlNets, \(controlImages.count) images)")
         }
-        for (flag, count) in [("--control-scale", controlScales.count), ("--control-start", controlStarts.count), ("--control-end", controlEnds.count)]
+        for (flag, count) in [("--control-scale", controlScales.count), ("--control-start", controlStarts.count), ("--control-end", controlEnds.count),
+                              ("--control-preprocess", controlPreprocessors.count)]
         where count > 1 && count != controlNets.count || count > 0 && controlNets.isEmpty {
             throw ValidationError("\(flag) is given \(count) times for \(controlNets.count) ControlNets; give it once (for all) or once per --controlnet")
         }
+        _ = try controlPreprocessor(at: 0)
+    }
+
+    /// The n-th ControlNet's built-in preprocessor (`--control-preprocess`, `--canny-low`, `--canny-high`).
+    func controlPreprocessor(at index: Int) throws -> ControlImagePreprocessor? {
+        for name in controlPreprocessors where name != "canny" && name != "none" {
+            throw ValidationError("--control-preprocess must be canny or none, got '\(name)'")
+        }
+        if (cannyLow != nil || cannyHigh != nil), !controlPreprocessors.contains("canny") {
+            throw ValidationError("--canny-low and --canny-high need --control-preprocess canny")
+        }
+        let detector = try CannyEdgeDetector(lowThreshold: cannyLow ?? 100, highThreshold: cannyHigh ?? 200)
+        return Self.value(controlPreprocessors, index, default: "none") == "canny" ? .canny(detector) : nil
     }
 
     /// `--original-size`, `--crop-top-left`, `--target-size` as SDXL's micro-conditioning.
@@ -202,7 +222,7 @@ struct GenerateCommand: ParsableCommand {
             parameters.controlNets.append(ControlNetInput(
                 model: try pipeline.loadControlNet(at: path), image: try RGBImage(pngFile: controlImages[index]),
                 scale: Self.value(controlScales, index, default: 1), start: Self.value(controlStarts, index, default: 0),
-                end: Self.value(controlEnds, index, default: 1), name: name))
+                end: Self.value(controlEnds, index, default: 1), name: name, preprocessor: try controlPreprocessor(at: index)))
         }
 
         if let refiner {

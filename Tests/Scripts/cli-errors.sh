@@ -129,6 +129,34 @@ expect_failure "negative mask blur" "invalid maskBlur -1" "${inpaint_run[@]}" --
 expect_failure "inpainting model without a mask" "is an inpainting model" "${inpaint_run[@]}"
 expect_failure "inpainting model, text to image" "is an inpainting model" --model "$inpaint/sd15-inpaint-tiny" --prompt "a cat" --steps 2
 
+# ControlNet with the built-in Canny preprocessor (Documentation/ControlNet.md): `--control-preprocess canny`
+# on a photo must give the same latents as OpenCV's edges of it (cv2.Canny, committed) given by hand, and
+# the photo itself, unprocessed, must not.
+canny="$root/Tests/Fixtures/canny"
+control_run=(--model "$model" --prompt "a cup" --steps 1 --seed 1 --width 64 --height 64 --controlnet "$root/Tests/Fixtures/controlnet/controlnet-a")
+mkdir -p "$work/canny"
+cases=$((cases + 1))
+if ! "$sd" generate "${control_run[@]}" --control-image "$canny/coffee.png" --control-preprocess canny --canny-low 50 --canny-high 150 \
+        --output "$work/canny/preprocessed.png" --output-latents "$work/canny/preprocessed.safetensors" >/dev/null 2>"$work/stderr" \
+    || ! "$sd" generate "${control_run[@]}" --control-image "$canny/coffee-50-150.png" \
+        --output "$work/canny/by-hand.png" --output-latents "$work/canny/by-hand.safetensors" >/dev/null 2>>"$work/stderr" \
+    || ! "$sd" generate "${control_run[@]}" --control-image "$canny/coffee.png" \
+        --output "$work/canny/photo.png" --output-latents "$work/canny/photo.safetensors" >/dev/null 2>>"$work/stderr"; then
+    report "ControlNet with --control-preprocess canny" "a run failed: $(cat "$work/stderr")"
+elif ! cmp -s "$work/canny/preprocessed.safetensors" "$work/canny/by-hand.safetensors"; then
+    report "ControlNet with --control-preprocess canny" "latents differ from those of OpenCV's edges given by hand"
+elif cmp -s "$work/canny/photo.safetensors" "$work/canny/by-hand.safetensors"; then
+    report "ControlNet with --control-preprocess canny" "the unprocessed photo gives the same latents: the check cannot fail"
+elif ! grep -qa "Module: canny" "$work/canny/preprocessed.png"; then
+    report "ControlNet with --control-preprocess canny" "the PNG parameters do not name the canny module"
+else
+    echo "ok   ControlNet with --control-preprocess canny: the same latents as cv2.Canny's edges given by hand"
+fi
+expect_failure "unknown control preprocessor" "--control-preprocess must be canny or none" "${control_run[@]}" --control-image "$canny/coffee.png" --control-preprocess sobel
+expect_failure "negative Canny threshold" "invalid cannyLowThreshold -1" "${control_run[@]}" --control-image "$canny/coffee.png" --control-preprocess canny --canny-low=-1
+expect_failure "Canny threshold without the preprocessor" "need --control-preprocess canny" "${control_run[@]}" --control-image "$canny/coffee.png" --canny-high 120
+expect_failure "more preprocessors than ControlNets" "--control-preprocess is given 2 times for 1 ControlNets" "${control_run[@]}" --control-image "$canny/coffee.png" --control-preprocess canny --control-preprocess none
+
 # LoRA and embedding files that must not apply.
 adapters="$root/Tests/Fixtures/lora/adapters"
 printf '\x80\x02}q\x00.' > "$work/lora.pt"

@@ -39,6 +39,7 @@ enum Item: String, CaseIterable {
     case precisionAB = "precision-ab"
     case residencyAB = "residency-ab"
     case loraAB = "lora-ab"
+    case controlNetAB = "controlnet-ab"
 
     var summary: String {
         switch self {
@@ -55,6 +56,7 @@ enum Item: String, CaseIterable {
         case .previewApproximation512: return "live preview at 512²: latent → RGB approximation of 1 × 4 × 64 × 64, to RGB8, PNG encoded"
         case .precisionAB: return "UNet 512² step with weights kept fp16 (A) and float32 (B), forwards alternated"
         case .residencyAB: return "UNet 512² step with fp16 weights memory-mapped (A) and copied into memory (B), alternated"
+        case .controlNetAB: return "guided 512² step with one SD 1.5 ControlNet (A: ControlNet forward, then the UNet with its residuals) and without (B: the UNet), alternated; the ControlNet forward alone"
         case .loraAB: return "UNet 512² step with a rank-32 LoRA on every transformer layer (A) and without (B), fp16 weights, alternated; apply time and memory"
         }
     }
@@ -118,6 +120,8 @@ struct ItemRunner {
             return try alternating(item, unets[0], unets[1])
         case .loraAB:
             return try loraComparison(item)
+        case .controlNetAB:
+            return try controlNetComparison(item)
         }
     }
 
@@ -176,7 +180,7 @@ struct ItemRunner {
 
     /// `statisticsTime`: the wall time the GEMM and widening statistics were collected over, when it
     /// is not the sum of `times` (the A/B items time A's runs but count both models' work).
-    private func result(_ item: Item, times: [Double], details: [String: Double], statisticsTime: Double? = nil) -> ItemResult {
+    func result(_ item: Item, times: [Double], details: [String: Double], statisticsTime: Double? = nil) -> ItemResult {
         let gemm = BLASDiagnostics.gemmStatistics
         let widening = WideningBuffers.statistics
         BLASDiagnostics.resetGEMMStatistics(enabled: false)
@@ -192,7 +196,7 @@ struct ItemRunner {
     }
 
     /// Zeroes the GEMM and widening statistics and turns their timing on.
-    private func resetStatistics() {
+    func resetStatistics() {
         BLASDiagnostics.resetGEMMStatistics(enabled: true)
         WideningBuffers.resetStatistics(enabled: true)
     }

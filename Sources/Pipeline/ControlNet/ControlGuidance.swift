@@ -20,7 +20,7 @@ struct ControlGuidance {
     /// Prepares the control images for an output of `width` × `height`.
     init(inputs: [ControlNetInput], width: Int, height: Int) {
         nets = inputs.map { input in
-            let resized = input.image.resizedLanczos(width: width, height: height)
+            let resized = input.controlImage.resizedLanczos(width: width, height: height)
             return Net(input: input, image: Self.unitTensor(resized))
         }
     }

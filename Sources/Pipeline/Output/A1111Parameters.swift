@@ -58,11 +58,12 @@ enum A1111Parameters {
         // The web UI's default weight 1.0 is the full mask conditioning, what diffusers does.
         if parameters.mask != nil, inpaintingModel { fields.append(("Conditional mask weight", "1.0")) }
         if let clipSkip = parameters.clipSkip, clipSkip > 0 { fields.append(("Clip skip", "\(clipSkip + 1)")) }
-        // As the web UI's ControlNet extension writes each unit (no preprocessor: the image is given
+        // As the web UI's ControlNet extension writes each unit ("Module: none" when the image is given
         // preprocessed; diffusers resizes without keeping the aspect ratio, the extension's "Just Resize").
         for (index, control) in parameters.controlNets.enumerated() {
-            let unit = "Module: none, Model: \(control.name), Weight: \(format(control.scale)), Resize Mode: Just Resize, "
-                + "Guidance Start: \(control.start), Guidance End: \(control.end), Control Mode: Balanced"
+            let module = control.preprocessor?.parametersText ?? (module: "none", thresholds: "")
+            let unit = "Module: \(module.module), Model: \(control.name), Weight: \(format(control.scale)), Resize Mode: Just Resize, "
+                + module.thresholds + "Guidance Start: \(control.start), Guidance End: \(control.end), Control Mode: Balanced"
             fields.append(("ControlNet \(index)", quoted(unit)))
         }
         // As the web UI writes its refiner: the refiner checkpoint's name and the switch fraction.

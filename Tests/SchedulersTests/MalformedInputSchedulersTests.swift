@@ -34,6 +34,29 @@ struct MalformedInputSchedulersTests {
         }
     }
 
+    /// The fuzzer's input: every training timestep is clipped, the schedule is then empty for some
+    /// schedulers and step counts (it trapped in the step cursor). Each combination either builds a
+    /// schedule with timesteps or fails with the typed error.
+    @Test("A lambda_min_clipped that clips every timestep is a typed error, not a trap on an empty schedule")
+    func lambdaClipsEverything() throws {
+        let options = try Self.decode(#"{"_class_name": "DPMSolverMultistepScheduler", "use_karras_sigmas": true, "timestep_spacing": "trailing", "steps_offset": 1, "lambda_min_clipped": Infinity}"#)
+        var emptyErrors = 0
+        // Every scheduler and step count the fuzz target tries (one of them trapped).
+        for name in SchedulerName.allCases {
+            guard let configuration = try? name.configuration(from: options) else { continue }
+            for (steps, strength) in [(1, 1.0), (4, 1.0), (25, 0.5)] {
+                do {
+                    let scheduler = try configuration.makeScheduler(steps: steps, strength: strength)
+                    #expect(!scheduler.timesteps.isEmpty)
+                } catch let error as SchedulerError {
+                    if case .emptySchedule(let scheduler, _, _) = error, scheduler == "DPMSolverMultistepScheduler" { emptyErrors += 1 }
+                    #expect(!error.description.contains("\n"))
+                }
+            }
+        }
+        #expect(emptyErrors > 0, "the fuzzer's input must reach the empty-schedule check")
+    }
+
     @Test("A non-finite sigma_min under Karras sigmas is a typed error")
     func nonFiniteSigmaMin() throws {
         let options = try Self.decode(#"{"use_karras_sigmas": true, "sigma_min": NaN}"#)

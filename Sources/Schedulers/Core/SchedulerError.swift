@@ -31,6 +31,9 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
     case scheduleFinished(scheduler: String, timesteps: Int)
     /// `addNoise` was given a timestep that is not in the schedule.
     case timestepNotInSchedule(scheduler: String, timestep: Double)
+    /// The configuration leaves no timestep to run from the requested start (for example a
+    /// `lambda_min_clipped` that clips every training timestep).
+    case emptySchedule(scheduler: String, timesteps: Int, begin: Int)
     /// A scheduler configuration file could not be read or decoded.
     case invalidConfigFile(path: String, reason: String)
 
@@ -70,6 +73,9 @@ public enum SchedulerError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(scheduler): all \(timesteps) timesteps have been stepped; make a new scheduler for another generation"
         case .timestepNotInSchedule(let scheduler, let timestep):
             return "\(scheduler): timestep \(timestep) is not in the schedule"
+        case .emptySchedule(let scheduler, let timesteps, let begin):
+            return "\(scheduler): the configuration leaves \(timesteps) timestep\(timesteps == 1 ? "" : "s"), none to run from index \(begin) "
+                + "(check lambda_min_clipped, timestep_spacing and the step count)"
         case .invalidConfigFile(let path, let reason):
             return "cannot read scheduler configuration \(path): \(reason)"
         }

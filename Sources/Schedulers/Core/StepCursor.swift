@@ -11,8 +11,12 @@ struct StepCursor: Sendable {
     /// The timesteps from `begin` on: what the scheduler exposes.
     let remaining: [Double]
 
-    init(schedule: [Double], begin: Int = 0) {
-        precondition(begin >= 0 && begin < schedule.count, "begin index \(begin) outside a schedule of \(schedule.count)")
+    /// - Throws: ``SchedulerError/emptySchedule(scheduler:timesteps:begin:)`` when no timestep is left
+    ///   from `begin` on: a configuration can clip the schedule away, so this is user input, not an invariant.
+    init(schedule: [Double], begin: Int = 0, scheduler: String) throws(SchedulerError) {
+        guard begin >= 0, begin < schedule.count else {
+            throw .emptySchedule(scheduler: scheduler, timesteps: schedule.count, begin: begin)
+        }
         self.schedule = schedule
         self.begin = begin
         self.index = begin

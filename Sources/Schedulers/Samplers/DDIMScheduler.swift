@@ -32,7 +32,7 @@ public struct DDIMScheduler: Scheduler {
         for t in trainingTimesteps { _ = try noiseSchedule.alphaCumprod(at: t, scheduler: name) }
         inferenceSteps = steps
         finalAlphaCumprod = configuration.setAlphaToOne ? 1 : noiseSchedule.alphasCumprod[0]
-        cursor = StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (integers).

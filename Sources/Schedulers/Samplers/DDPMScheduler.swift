@@ -32,7 +32,7 @@ public struct DDPMScheduler: Scheduler {
             configuration.timestepSpacing, steps: steps, numTrainTimesteps: configuration.training.numTrainTimesteps,
             stepsOffset: configuration.stepsOffset)
         for t in trainingTimesteps { _ = try noiseSchedule.alphaCumprod(at: t, scheduler: name) }
-        cursor = StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (integers).

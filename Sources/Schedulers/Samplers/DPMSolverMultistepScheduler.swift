@@ -50,7 +50,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
             throw .timestepOutOfRange(scheduler: name, timestep: t, numTrainTimesteps: trainSteps)
         }
         sigmas = schedule.sigmas
-        cursor = StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// How many training timesteps have λ below `lambdaMin` (diffusers' `searchsorted` on the

@@ -30,7 +30,7 @@ public struct EulerAncestralDiscreteScheduler: Scheduler {
             numTrainTimesteps: configuration.training.numTrainTimesteps, stepsOffset: configuration.stepsOffset,
             karras: false)
         sigmas = schedule.sigmas
-        cursor = StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (Float32 values).

@@ -34,7 +34,7 @@ public struct EulerDiscreteScheduler: Scheduler {
             karras: configuration.useKarrasSigmas, sigmaMin: configuration.sigmaMin, sigmaMax: configuration.sigmaMax,
             finalSigmas: configuration.finalSigmas)
         sigmas = schedule.sigmas
-        cursor = StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (Float32 values, fractional with linspace spacing or Karras sigmas).

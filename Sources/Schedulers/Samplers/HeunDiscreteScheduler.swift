@@ -36,7 +36,7 @@ public struct HeunDiscreteScheduler: Scheduler {
         let interiorSigmas = schedule.sigmas.dropFirst().dropLast().flatMap { [$0, $0] }
         sigmas = [schedule.sigmas[0]] + interiorSigmas + [schedule.sigmas[schedule.sigmas.count - 1]]
         let repeated = [schedule.timesteps[0]] + schedule.timesteps.dropFirst().flatMap { [$0, $0] }
-        cursor = StepCursor(schedule: repeated.map(Double.init), begin: 2 * skippedSteps)
+        cursor = try StepCursor(schedule: repeated.map(Double.init), begin: 2 * skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (Float32 values; all but the first repeated).

@@ -39,7 +39,7 @@ public struct LCMScheduler: Scheduler {
         let positions = NumPyRange.linspace(0, Double(distilled.count), count: steps, endpoint: false)
         trainingTimesteps = positions.map { distilled[Int($0.rounded(.down))] }
         finalAlphaCumprod = configuration.setAlphaToOne ? 1 : noiseSchedule.alphasCumprod[0]
-        cursor = StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (integers).

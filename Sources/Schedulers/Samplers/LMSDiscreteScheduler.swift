@@ -34,7 +34,7 @@ public struct LMSDiscreteScheduler: Scheduler {
             numTrainTimesteps: configuration.training.numTrainTimesteps, stepsOffset: configuration.stepsOffset,
             karras: configuration.useKarrasSigmas)
         sigmas = schedule.sigmas
-        cursor = StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (Float32 values).

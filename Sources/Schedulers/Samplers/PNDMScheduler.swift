@@ -64,7 +64,7 @@ public struct PNDMScheduler: Scheduler {
         trainingTimesteps = rungeKuttaTimesteps + linearMultistep
         for t in trainingTimesteps { _ = try noiseSchedule.alphaCumprod(at: t, scheduler: name) }
         finalAlphaCumprod = configuration.setAlphaToOne ? 1 : noiseSchedule.alphasCumprod[0]
-        cursor = StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: trainingTimesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (integers; one is repeated).

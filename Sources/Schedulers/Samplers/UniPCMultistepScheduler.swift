@@ -45,7 +45,7 @@ public struct UniPCMultistepScheduler: Scheduler {
             throw .timestepOutOfRange(scheduler: name, timestep: t, numTrainTimesteps: trainSteps)
         }
         sigmas = schedule.sigmas
-        cursor = StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps)
+        cursor = try StepCursor(schedule: schedule.timesteps.map(Double.init), begin: skippedSteps, scheduler: name)
     }
 
     /// The remaining timesteps (integers).

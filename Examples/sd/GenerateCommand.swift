@@ -17,12 +17,7 @@ struct GenerateCommand: ParsableCommand {
 
     @Option(name: .long, help: "A diffusers model folder, or a single-file .safetensors checkpoint.")
     var model: String
-    @Option(name: .long, help: "For a single-file checkpoint: a diffusers folder whose configs, tokenizer and scheduler to use.")
-    var config: String?
-    @Option(name: .long, help: "For a diffusers folder: read this weight-file variant (fp16: the *.fp16.safetensors files, half the memory of the fp32 ones).")
-    var variant: String?
-    @Option(name: .customLong("weights-precision"), help: "Keep float32 checkpoint weights as fp16 or bf16 in memory (half the memory; computation stays float32, results are those of the 16-bit weights). fp32: as stored.")
-    var weightsPrecision: WeightsPrecisionArgument?
+    @OptionGroup var loading: ModelLoadingOptions
     @Option(name: .long, help: "The prompt.")
     var prompt: String
     @Option(name: .long, help: "What the image should not show.")
@@ -63,8 +58,6 @@ struct GenerateCommand: ParsableCommand {
     var outputLatents: String?
     @Option(name: .long, help: "Write timings and peak memory to this JSON file.")
     var statsJson: String?
-    @Option(name: .long, help: "Compute threads (default: all cores).")
-    var threads: Int?
     @Option(name: .long, help: "SDXL: the original-size conditioning W,H (default: the output size).")
     var originalSize: String?
     @Option(name: .long, help: "SDXL: the crop conditioning X,Y (left, top; default 0,0).")
@@ -81,8 +74,6 @@ struct GenerateCommand: ParsableCommand {
     var loraDir: String?
     @Option(name: .long, help: "A textual-inversion .safetensors embedding (A1111, diffusers, or SDXL clip_l/clip_g); use its token (A1111, SDXL: the file name) in the prompt. Repeatable.")
     var embedding: [String] = []
-    @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
-    var vaeTiling = false
     @Option(name: .customLong("controlnet"), help: "A ControlNet: diffusers folder or original single file (repeatable; the n-th pairs with the n-th --control-image).")
     var controlNets: [String] = []
     @Option(name: .customLong("control-image"), help: "The control image (PNG, preprocessed unless --control-preprocess says otherwise) for the n-th --controlnet; resized to the output size, which it sets when --width/--height are not given.")
@@ -111,12 +102,10 @@ struct GenerateCommand: ParsableCommand {
     var refinerStart: Double?
 
     func validate() throws {
-        if let variant, variant.isEmpty || variant.contains("/") { throw ValidationError("--variant must be a variant name such as fp16") }
-        if variant != nil, model.hasSuffix(".safetensors") { throw ValidationError("--variant applies to a diffusers folder, not to a single-file checkpoint") }
+        try loading.validate(model: model)
         if refinerStart != nil, refiner == nil { throw ValidationError("--refiner-start needs --refiner") }
         if let refinerStart, !(refinerStart > 0 && refinerStart < 1) { throw ValidationError("--refiner-start must be between 0 and 1 (exclusive)") }
         guard rng == "torch" else { throw ValidationError("--rng must be 'torch'") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if maskImage != nil, initImage == nil { throw ValidationError("--mask-image needs --init-image: \(PipelineError.maskWithoutInitImage)") }
         if maskBlur != nil, maskImage == nil { throw ValidationError("--mask-blur needs --mask-image (it pastes the original back outside the mask)") }
         if let previewEvery, previewEvery < 1 { throw ValidationError("--preview-every must be at least 1") }
@@ -176,15 +165,14 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try OutputFiles.checkFolders(of: [output] + [outputLatents, statsJson, preview].compactMap { $0 })
-        if let threads { ComputeConfiguration.threads = threads }
+        loading.applyThreads()
         // The images are read before the model, so a bad one fails in a moment.
         let initImage = try self.initImage.map { (path) throws(PipelineError) in try RGBImage(pngFile: path) }
         let mask = try maskImage.map { (path) throws(PipelineError) in try InpaintingMask(pngFile: path) }
         let progress = ProgressBar()
         progress.message("loading \(model)")
         var pipeline = try StableDiffusionPipeline(
-            contentsOf: model, options: LoadOptions(variant: variant, configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil, vae: vae,
-                                                    weightsPrecision: weightsPrecision?.storedPrecision))
+            contentsOf: model, options: loading.loadOptions(vae: vae))
         let taggedLoRAs = try promptSyntax == .automatic1111 ? Self.taggedLoRAs(in: prompt, folder: loraDir, progress: progress) : []
         if !lora.isEmpty || !embedding.isEmpty || !taggedLoRAs.isEmpty {
             let loras = try lora.map { argument in
@@ -227,8 +215,7 @@ struct GenerateCommand: ParsableCommand {
 
         if let refiner {
             progress.message("loading refiner \(refiner)")
-            let model = try StableDiffusionPipeline(contentsOf: refiner, options: LoadOptions(vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil,
-                                                                                                  weightsPrecision: weightsPrecision?.storedPrecision))
+            let model = try StableDiffusionPipeline(contentsOf: refiner, options: loading.companionLoadOptions())
             parameters.refinement = Refinement(refiner: model, start: refinerStart ?? 0.8,
                                                scheduler: try scheduler.map { name throws(PipelineError) in try model.scheduler(named: name) })
         }

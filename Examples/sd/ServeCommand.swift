@@ -22,8 +22,6 @@ struct ServeCommand: AsyncParsableCommand {
     var loraDir: String?
     @Option(name: .long, help: "Decode a preview of the current image every N steps for /sdapi/v1/progress's current_image (0: none).")
     var previewEvery: Int = 5
-    @Option(name: .long, help: "For a single-file checkpoint: a diffusers folder whose configs, tokenizer and scheduler to use.")
-    var config: String?
     @Option(name: .long, help: "Address to bind (0.0.0.0 opens the server to the network).")
     var host: String = "127.0.0.1"
     @Option(name: .long, help: "TCP port (0 picks a free one).")
@@ -44,10 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maxBodyBytes: Int = 32 * 1024 * 1024
     @Option(name: .long, help: "Folder for requests with save_images: true (otherwise such requests are refused). Nothing is written elsewhere.")
     var outputDir: String?
-    @Option(name: .long, help: "Compute threads (default: all cores).")
-    var threads: Int?
-    @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
-    var vaeTiling = false
+    @OptionGroup var loading: ModelLoadingOptions
 
     func validate() throws {
         if queue == nil, model == nil { throw ValidationError("--model is required (or --queue, to serve from a job queue)") }
@@ -60,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxPixels >= 64, maxSteps >= 1, maxImages >= 1, maxBodyBytes >= 1024 else {
             throw ValidationError("--max-pixels must be at least 64, --max-steps and --max-images at least 1, --max-body-bytes at least 1024")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try loading.validate(model: model)
         if let apiAuth {
             do { _ = try BasicCredentials.parseList(apiAuth) } catch { throw ValidationError(error.detail) }
         }
@@ -69,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         if let outputDir { try Self.checkFolder(outputDir, option: "--output-dir", writable: true) }
         if let loraDir { try Self.checkFolder(loraDir, option: "--lora-dir", writable: false) }
-        if let threads { ComputeConfiguration.threads = threads }
+        loading.applyThreads()
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
@@ -93,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else if let model {
             FileHandle.standardError.write(Data("loading \(model)\n".utf8))
             let pipeline = try StableDiffusionPipeline(
-                contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+                contentsOf: model, options: loading.loadOptions())
             server = SDServer(pipeline: pipeline, modelPath: model, configuration: configuration)
         } else {
             throw CommandError("--model is required")

@@ -20,34 +20,29 @@ struct WorkerCommand: AsyncParsableCommand {
     var queue: String
     @Option(name: .long, help: "A diffusers model folder, or a single-file .safetensors checkpoint (every worker of a queue should load the same).")
     var model: String
-    @Option(name: .long, help: "For a single-file checkpoint: a diffusers folder whose configs, tokenizer and scheduler to use.")
-    var config: String?
     @Option(name: .long, help: "Claims a job may have; when the last claim's lease expires the job fails with a message for its client.")
     var maxAttempts: Int = 3
     @Option(name: .long, help: "Seconds a claim lasts without renewal (renewed every third of it while generating).")
     var leaseSeconds: Double = 30
     @Option(name: .long, help: "A folder of LoRA files for <lora:NAME:WEIGHT> prompt tags (as sd serve --lora-dir).")
     var loraDir: String?
-    @Option(name: .long, help: "Compute threads (default: all cores).")
-    var threads: Int?
-    @Flag(name: .long, help: "Decode in overlapping tiles (bounded memory for large images).")
-    var vaeTiling = false
+    @OptionGroup var loading: ModelLoadingOptions
 
     func validate() throws {
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard leaseSeconds >= 1, leaseSeconds.isFinite else { throw ValidationError("--lease-seconds must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try loading.validate(model: model)
     }
 
     func run() async throws {
         let address = try QueueAddress(queue)
         if let loraDir { try ServeCommand.checkFolder(loraDir, option: "--lora-dir", writable: false) }
-        if let threads { ComputeConfiguration.threads = threads }
+        loading.applyThreads()
         // The queue is opened first: a wrong address fails in a moment, before the model is read.
         let jobs = try await JobQueue.open(address)
         FileHandle.standardError.write(Data("loading \(model)\n".utf8))
         let pipeline = try StableDiffusionPipeline(
-            contentsOf: model, options: LoadOptions(configFolder: config, vaeTiling: vaeTiling ? VAETiling(tileSize: 512) : nil))
+            contentsOf: model, options: loading.loadOptions())
         var settings = QueueWorker.Settings()
         settings.maxAttempts = maxAttempts
         settings.leaseSeconds = leaseSeconds

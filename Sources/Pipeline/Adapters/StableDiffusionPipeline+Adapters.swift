@@ -35,7 +35,7 @@ extension StableDiffusionPipeline {
             throw .adapter(.adaptersUnavailable(reason: "the pipeline was assembled from components; load it with StableDiffusionPipeline(contentsOf:)"))
         }
         var indices: [AdapterTarget: LayerIndex] = [
-            .unet: LayerIndex(source: models.unetSource, target: .unet, ldmModules: Self.ldmModules(for: models.unet.configuration)),
+            .unet: LayerIndex(source: models.unetSource, target: .unet, ldmModules: SingleFileKeyMapping.ldmUNetModules(for: models.unet.configuration)),
         ]
         for slot in models.textSlots { indices[slot.target] = LayerIndex(source: slot.source, target: slot.target) }
         let patches: LoRAPatches
@@ -66,18 +66,6 @@ extension StableDiffusionPipeline {
                 "LoRA '\(skipped.lora)': \(skipped.keys.count) key\(skipped.keys.count == 1 ? "" : "s") name no layer of this model and \(skipped.keys.count == 1 ? "was" : "were") skipped: \(skipped.keys.joined(separator: ", "))"
             })
         return adapted
-    }
-
-    /// The UNet's original LDM / SGM module names (kohya SDXL files always use them), plus SDXL's
-    /// `label_emb` (the added-conditioning MLP, diffusers' `add_embedding`), which diffusers maps for
-    /// kohya files too and the single-file key map does not hold.
-    static func ldmModules(for configuration: UNetConfiguration) -> [String: String] {
-        var modules = SingleFileKeyMapping.ldmUNetModules(for: configuration)
-        if configuration.additionEmbedType == .textTime {
-            modules["label_emb.0.0"] = modules["label_emb.0.0"] ?? "add_embedding.linear_1.weight"
-            modules["label_emb.0.2"] = modules["label_emb.0.2"] ?? "add_embedding.linear_2.weight"
-        }
-        return modules
     }
 
     /// One slot's tokenizer and text encoder with its LoRA updates and embeddings; the loaded pair

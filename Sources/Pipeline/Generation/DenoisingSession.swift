@@ -52,13 +52,13 @@ public final class DenoisingSession {
     private let inpainting: InpaintingInputs?
     /// The ControlNets' prepared images and per-step residuals, when the parameters name any.
     private let control: ControlGuidance?
-    /// Steps this pipeline runs: all of its scheduler's, or those before the cut of `denoisingEnd` /
-    /// a refinement.
-    private let baseStepCount: Int
-    /// The refiner's part of a hand-over, prepared up front; it takes over after `baseStepCount` steps.
+    /// The timesteps this pipeline runs: all of its scheduler's, or those before the cut of
+    /// `denoisingEnd` / a refinement.
+    private let baseTimesteps: [Double]
+    /// The refiner's part of a hand-over, prepared up front; it takes over after the base's steps.
     private let refinerStage: RefinerStage?
-    /// Whether the refiner has taken over.
-    private var refining = false
+    /// The refiner once it has taken over (nil before, and without a refinement).
+    private var activeRefiner: RefinerStage?
 
     /// What the refiner of a ``Refinement`` runs with.
     private struct RefinerStage {
@@ -69,14 +69,9 @@ public final class DenoisingSession {
 
     /// The timesteps the session will run (for image-to-image, only the remaining ones; with a
     /// refinement, the base's then the refiner's).
-    public var timesteps: [Double] {
-        let base = refining ? baseTimesteps : Array(scheduler.timesteps.prefix(baseStepCount))
-        return base + (refinerStage?.scheduler.timesteps ?? [])
-    }
-    /// The base part of ``timesteps``, kept when the refiner's scheduler takes over.
-    private var baseTimesteps: [Double] = []
+    public var timesteps: [Double] { baseTimesteps + (refinerStage?.scheduler.timesteps ?? []) }
     /// The number of steps the session will run.
-    public var totalSteps: Int { baseStepCount + (refinerStage?.scheduler.timesteps.count ?? 0) }
+    public var totalSteps: Int { baseTimesteps.count + (refinerStage?.scheduler.timesteps.count ?? 0) }
     /// Whether every step has run.
     public var isFinished: Bool { completedSteps >= totalSteps }
 
@@ -166,12 +161,14 @@ public final class DenoisingSession {
             inpainting = nil
             self.scheduler = scheduler
         }
+        let baseStepCount: Int
         (baseStepCount, refinerStage) = try Self.prepareHandOver(
             pipeline: pipeline, parameters: parameters, scheduler: scheduler,
             request: PromptRequest(prompt: prompt, negativePrompt: parameters.negativePrompt, guided: guided,
                                    clipSkip: parameters.clipSkip, width: resolved.width, height: resolved.height,
                                    steps: parameters.steps, microConditioning: parameters.microConditioning,
                                    syntax: parameters.promptSyntax))
+        baseTimesteps = Array(self.scheduler.timesteps.prefix(baseStepCount))
     }
 
     /// The cut of `denoisingEnd` or a refinement, and the refiner's prepared part: its conditioning (from
@@ -211,8 +208,7 @@ public final class DenoisingSession {
         }
         let configuration = refinement.scheduler ?? refiner.defaultScheduler
         let full = try attributing(to: "refiner scheduler") { try configuration.makeScheduler(steps: parameters.steps).timesteps }
-        // diffusers' `scheduler.order`: 2 for Heun (each step but the first runs twice), 1 for the others.
-        let order = configuration is HeunDiscreteScheduler.Configuration ? 2 : 1
+        let order = configuration.order
         let cutoff = DenoisingCut.cutoff(fraction: fraction, trainTimesteps: refiner.schedulerOptions.numTrainTimesteps ?? 1000)
         let begin = DenoisingCut.refinerBeginIndex(timesteps: full, cutoff: cutoff, secondOrder: order == 2)
         let refinerScheduler = try DenoisingCut.scheduler(configuration, steps: parameters.steps, beginIndex: begin,
@@ -232,13 +228,12 @@ public final class DenoisingSession {
             throw .invalidParameter(name: "step", value: "\(completedSteps + 1)", allowed: "at most \(totalSteps) steps")
         }
         let start = DispatchTime.now()
-        if let refinerStage, !refining, completedSteps == baseStepCount {
+        if let refinerStage, activeRefiner == nil, completedSteps == baseTimesteps.count {
             // The hand-over: the refiner's scheduler, denoiser and conditioning from here on, same latents.
-            baseTimesteps = Array(scheduler.timesteps.prefix(baseStepCount))
             scheduler = refinerStage.scheduler
-            refining = true
+            activeRefiner = refinerStage
         }
-        let timestep = scheduler.timesteps[completedSteps - (refining ? baseStepCount : 0)]
+        let timestep = scheduler.timesteps[completedSteps - (activeRefiner == nil ? 0 : baseTimesteps.count)]
         let scaled = try attributing(to: "scheduler") { try scheduler.scaleModelInput(latents, timestep: timestep) }
         let prediction = try predict(scaled, timestep: timestep, step: completedSteps)
         let guidedPrediction = try guided ? applyGuidance(prediction) : prediction
@@ -262,7 +257,7 @@ public final class DenoisingSession {
         // An inpainting model reads the mask and the masked image's latents after the latents, in
         // both guidance halves (diffusers' `torch.cat([mask] * 2)`).
         let extra = inpainting.flatMap { $0.mode == .extraChannels ? $0.extraChannels : nil }
-        let conditioning = refining ? refinerStage?.conditioning ?? self.conditioning : self.conditioning
+        let conditioning = activeRefiner?.conditioning ?? self.conditioning
         var positive = try attributing(to: "pipeline") { try conditioning.positive.conditioning(atStep: step).repeatingRows(count) }
         if let extra { positive.extraInputChannels = extra }
         guard let negativeSchedule = conditioning.negative else {
@@ -289,8 +284,8 @@ public final class DenoisingSession {
                                                               context: conditioning.context) {
             conditioning.controlResiduals = residuals
         }
-        let denoiser = refining ? refinerStage?.pipeline.noisePredictor ?? pipeline.noisePredictor : pipeline.noisePredictor
-        return try attributing(to: refining ? "refiner UNet" : "UNet") {
+        let denoiser = activeRefiner?.pipeline.noisePredictor ?? pipeline.noisePredictor
+        return try attributing(to: activeRefiner == nil ? "UNet" : "refiner UNet") {
             try denoiser.predictNoise(latents: latents, timestep: timestep, conditioning: conditioning)
         }
     }
@@ -320,7 +315,7 @@ public final class DenoisingSession {
         ComputeMemory.releaseCachedBuffers()
         defer { ComputeMemory.releaseCachedBuffers() }
         // After a hand-over the refiner's VAE decodes, as diffusers' refiner call does.
-        let decoder = refining ? refinerStage?.pipeline.decoder ?? pipeline.decoder : pipeline.decoder
+        let decoder = activeRefiner?.pipeline.decoder ?? pipeline.decoder
         let decoded = try attributing(to: "VAE decoder") { try decoder.decode(latents: latents) }
         var images: [RGBImage] = []
         for index in 0..<latents.shape[0] { images.append(try RGBImage(decoderOutput: decoded, index: index)) }

@@ -3,7 +3,8 @@ import UNet
 extension SingleFileKeyMapping {
     /// The original LDM module names of a UNet's layers (`input_blocks.1.1.proj_in` →
     /// `down_blocks.0.attentions.0.proj_in.weight`), from the same map single-file loading uses, for
-    /// kohya LoRA files written against LDM names (A1111 accepts them). Empty for structures a
+    /// kohya LoRA files written against LDM / SGM names (A1111 accepts them; kohya's SDXL files always use
+    /// them, `label_emb.0.0` for SDXL's `add_embedding` included). Empty for structures a
     /// single-file checkpoint cannot have.
     ///
     /// - Parameter configuration: The UNet's configuration.
@@ -17,7 +18,8 @@ extension SingleFileKeyMapping {
             downBlocks: configuration.downBlockTypes.map { $0 == .crossAttention ? .crossAttention : .plain },
             upBlocks: configuration.upBlockTypes.map { $0 == .crossAttention ? .crossAttention : .plain },
             layersPerBlock: layers, transformerLayersPerBlock: configuration.transformerLayersPerBlock,
-            useLinearProjection: configuration.useLinearProjection)
+            useLinearProjection: configuration.useLinearProjection,
+            textTimeEmbedding: configuration.additionEmbedType == .textTime)
         var builder = ComponentMapBuilder(component: .unet, shapes: [:], path: "", sourcePrefix: "", targetPrefix: "")
         builder.discovering = true
         do { try builder.addUNet(layout) } catch { return [:] }

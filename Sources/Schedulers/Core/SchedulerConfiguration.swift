@@ -25,9 +25,17 @@ public protocol SchedulerConfiguration: Sendable {
     /// - Throws: An error if `steps` or `strength` is out of range or leaves no step to run, or if
     ///   the scheduler does not support image-to-image (the default implementation).
     func makeScheduler(steps: Int, strength: Double) throws -> any Scheduler
+
+    /// diffusers' `scheduler.order`: how many schedule entries (model calls) one step takes — 2 for a
+    /// second-order scheduler such as Heun, 1 for the others (the default). A base → refiner hand-over
+    /// uses it so that the refiner never starts between the two halves of a step.
+    var order: Int { get }
 }
 
 extension SchedulerConfiguration {
+    /// First order: one model call per step.
+    public var order: Int { 1 }
+
     /// The default: image-to-image is not supported.
     /// - Throws: ``SchedulerError/imageToImageUnsupported(scheduler:)`` always.
     public func makeScheduler(steps: Int, strength: Double) throws -> any Scheduler {

@@ -3,6 +3,8 @@ extension HeunDiscreteScheduler {
     public struct Configuration: SchedulerConfiguration, Equatable {
         /// The diffusers class this configuration corresponds to.
         public static let className = "HeunDiscreteScheduler"
+        /// Second order: each step but the first evaluates the model twice (diffusers' `order = 2`).
+        public var order: Int { 2 }
         /// The training noise schedule (default: linear betas 0.00085…0.012 over 1000 steps, Heun's
         /// own default).
         public var training: TrainingSchedule

@@ -132,11 +132,7 @@ public struct SDXLPromptConditioner: PromptConditioner {
             let conditionings = side.texts.map {
                 DenoiserConditioning(context: $0.context, pooledTextEmbedding: $0.pooled, timeIDs: ids)
             }
-            guard conditionings.count > 1 else { return ConditioningSchedule(conditionings[0]) }
-            // A1111 uses an entry while its 0-based step counter is ≤ the entry's end.
-            return try ConditioningSchedule(entries: zip(side.endSteps, conditionings).map {
-                ConditioningSchedule.Entry(endStep: $0 + 1, conditioning: $1)
-            })
+            return try A1111PromptSide.schedule(endSteps: side.endSteps, conditionings)
         }
         let negativeSchedule = try negative.map { side throws(PipelineError) in try schedule(side, negative: true) }
         return try PromptConditioning(positive: schedule(positive, negative: false), negative: negativeSchedule)

@@ -109,6 +109,11 @@ struct A1111PromptSide {
     /// entry's end, so the entry ends before step end + 1.
     /// - Parameter conditionings: one per schedule text.
     func schedule(_ conditionings: [DenoiserConditioning]) throws(PipelineError) -> ConditioningSchedule {
+        try Self.schedule(endSteps: endSteps, conditionings)
+    }
+
+    /// The schedule of per-text conditionings with A1111's end steps (one conditioning: a constant schedule).
+    static func schedule(endSteps: [Int], _ conditionings: [DenoiserConditioning]) throws(PipelineError) -> ConditioningSchedule {
         guard conditionings.count > 1 else { return ConditioningSchedule(conditionings[0]) }
         return try ConditioningSchedule(entries: zip(endSteps, conditionings).map {
             ConditioningSchedule.Entry(endStep: $0 + 1, conditioning: $1)

@@ -5,7 +5,14 @@ initialisation, saved with `save_pretrained(variant="fp16")` as fp16 safetensors
 tokenizer copied from the test fixtures. Nothing it writes is ever committed.
 
 Usage: /opt/sdref/bin/python Benchmarks/reference/make_sd15_folder.py [OUTPUT] [--dtype fp16|fp32]
+           [--single-file PATH]
        (OUTPUT defaults to /tmp/sd15-random-fp16, or /tmp/sd15-random-fp32 with --dtype fp32)
+
+--single-file also writes the same weights, rounded to fp16, as one single-file checkpoint in the original
+LDM / A1111 layout (`model.diffusion_model.`, `first_stage_model.`, `cond_stage_model.transformer.`, with the
+DDPM buffers and EMA counters real files carry; about 2 GB), as most shared SD 1.5 files are. The key mapping
+is the test fixtures' (Tests/Fixtures/generators/pipeline_models.py, checked there against diffusers'
+`from_single_file`).
 
 fp16 writes `*.fp16.safetensors` (what `variant="fp16"` downloads look like); fp32 writes the plain file
 names. The Swift loader reads either without options: it picks the `.fp16.` files when they are the only
@@ -14,6 +21,7 @@ ones.
 import argparse
 import pathlib
 import shutil
+import sys
 import time
 
 import torch
@@ -28,6 +36,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("output", nargs="?")
     parser.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
+    parser.add_argument("--single-file")
     args = parser.parse_args()
     output = pathlib.Path(args.output or f"/tmp/sd15-random-{args.dtype}")
     torch.manual_seed(0)
@@ -63,6 +72,15 @@ def main():
         pipe.save_pretrained(output, variant="fp16")
     else:
         pipe.save_pretrained(output)
+    if args.single_file:
+        sys.path.insert(0, str(ROOT / "Tests/Fixtures"))
+        from generators.pipeline_models import export_ldm
+        from safetensors.torch import save_file
+        state = export_ldm(unet.half(), vae.half(), text_encoder.half(), {"unet": unet.config, "vae": vae.config},
+                           "sd1", torch.float16, torch.Generator().manual_seed(0))
+        save_file({k: v.contiguous() for k, v in state.items()}, args.single_file)
+        print(f"wrote {args.single_file} ({pathlib.Path(args.single_file).stat().st_size / 2**30:.2f} GiB, "
+              f"{len(state)} tensors, LDM layout, fp16)")
     size = sum(f.stat().st_size for f in output.rglob("*.safetensors"))
     print(f"wrote {output} ({size / 2**30:.2f} GiB of safetensors, {args.dtype}) in {time.perf_counter() - start:.0f} s")
 

@@ -6,7 +6,9 @@ thread count.
 Items: text-encode (CLIP, batch 2 × 77), unet-512 / unet-256 (one guided step: batch 2 × 4 × 64² / 32²),
 vae-512 / vae-256 (decode 1 × 4 × 64² / 32²), generate-512 / generate-256 (StableDiffusionPipeline, PNDM,
 guidance 7.5, `--steps` steps), load (StableDiffusionPipeline.from_pretrained on --model-folder, fp16 files
-upcast to float32 as a CPU user loads them).
+upcast to float32 as a CPU user loads them); unet-768 / unet-1024 / vae-768 / vae-1024 (the same at larger sizes),
+vae-tiled-1024 (enable_tiling() with 512-pixel tiles), unet-xl-1024 (one guided step of SDXL base's UNet) and
+generate-xl-1024 (StableDiffusionXLPipeline, Euler, guidance 5.0, both text encoders).
 
 Usage: /opt/sdref/bin/python Benchmarks/reference/pipeline.py [--items a,b,…] [--runs N] [--warmup N]
            [--generation-runs N] [--steps N] [--threads N] [--model-folder PATH]
@@ -24,8 +26,10 @@ import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TOKENIZER = ROOT / "Tests/Fixtures/pipeline/sd15-tiny/tokenizer"
-ITEMS = ["text-encode", "unet-512", "unet-256", "vae-512", "vae-256", "generate-512", "generate-256", "load",
-         "controlnet-ab"]
+XL_TOKENIZERS = ROOT / "Tests/Fixtures/pipeline/sdxl-tiny"  # tokenizer/ and tokenizer_2/ (pads with "!")
+ITEMS = ["text-encode", "unet-512", "unet-256", "unet-768", "unet-1024", "vae-512", "vae-256", "vae-768", "vae-1024",
+         "vae-tiled-1024", "generate-512", "generate-256", "unet-xl-1024", "generate-xl-1024", "load", "controlnet-ab"]
+SIDES = {"256": 32, "512": 64, "768": 96, "1024": 128}  # latent side by image side
 
 
 def log(message):
@@ -95,6 +99,50 @@ class Models:
             hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
             max_position_embeddings=77, vocab_size=49408, hidden_act="quick_gelu", layer_norm_eps=1e-5,
             projection_dim=768)).eval()
+
+    @staticmethod
+    def _xl_unet():
+        from diffusers import UNet2DConditionModel
+        # stable-diffusion-xl-base-1.0 unet/config.json
+        return UNet2DConditionModel(
+            sample_size=128, in_channels=4, out_channels=4, block_out_channels=[320, 640, 1280], layers_per_block=2,
+            down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+            up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], norm_num_groups=32,
+            norm_eps=1e-5, cross_attention_dim=2048, transformer_layers_per_block=[1, 2, 10],
+            attention_head_dim=[5, 10, 20], use_linear_projection=True, addition_embed_type="text_time",
+            addition_time_embed_dim=256, projection_class_embeddings_input_dim=2816, flip_sin_to_cos=True,
+            freq_shift=0).eval()
+
+    @staticmethod
+    def _xl_text_encoder_2():
+        from transformers import CLIPTextConfig, CLIPTextModelWithProjection
+        # stable-diffusion-xl-base-1.0 text_encoder_2/config.json (OpenCLIP ViT-bigG)
+        return CLIPTextModelWithProjection(CLIPTextConfig(
+            hidden_size=1280, intermediate_size=5120, num_hidden_layers=32, num_attention_heads=20,
+            max_position_embeddings=77, vocab_size=49408, hidden_act="gelu", layer_norm_eps=1e-5,
+            projection_dim=1280)).eval()
+
+    def _xl_pipeline(self):
+        from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline
+        from transformers import CLIPTextModelWithProjection, CLIPTokenizer
+        # stable-diffusion-xl-base-1.0 scheduler/scheduler_config.json and vae/config.json
+        scheduler = EulerDiscreteScheduler.from_config(dict(
+            beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
+            interpolation_type="linear", prediction_type="epsilon", sample_max_value=1.0, set_alpha_to_one=False,
+            skip_prk_steps=True, steps_offset=1, timestep_spacing="leading", trained_betas=None,
+            use_karras_sigmas=False))
+        vae = AutoencoderKL(
+            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=[128, 256, 512, 512],
+            down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4,
+            layers_per_block=2, norm_num_groups=32, act_fn="silu", scaling_factor=0.13025, sample_size=1024,
+            force_upcast=True).eval()
+        pipe = StableDiffusionXLPipeline(
+            vae=vae, text_encoder=self.get("text_encoder"), text_encoder_2=self.get("xl_text_encoder_2"),
+            tokenizer=CLIPTokenizer.from_pretrained(XL_TOKENIZERS / "tokenizer"),
+            tokenizer_2=CLIPTokenizer.from_pretrained(XL_TOKENIZERS / "tokenizer_2"), unet=self.get("xl_unet"),
+            scheduler=scheduler, force_zeros_for_empty_prompt=True, add_watermarker=False)
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
 
     def _pipeline(self):
         from diffusers import PNDMScheduler, StableDiffusionPipeline
@@ -192,29 +240,45 @@ def run_item(item, models, args):
         ids = torch.tensor([[bos, eos] + [eos] * 75,
                             [bos] + [320 + 37 * i for i in range(20)] + [eos] + [eos] * 55])
         return timed(item, max(args.runs, 5), 1, lambda: encoder(ids))
-    if item in ("unet-512", "unet-256"):
+    if item == "unet-xl-1024":
+        unet = models.get("xl_unet")
+        latents = torch.randn(2, 4, 128, 128, generator=generator)
+        added = {"text_embeds": torch.randn(2, 1280, generator=generator),
+                 "time_ids": torch.tensor([[1024.0, 1024, 0, 0, 1024, 1024]] * 2)}
+        text = torch.randn(2, 77, 2048, generator=generator)
+        return timed(item, args.runs, args.warmup,
+                     lambda: unet(latents, 999, encoder_hidden_states=text, added_cond_kwargs=added))
+    if item.startswith("unet-"):
         unet = models.get("unet")
-        side = 64 if item == "unet-512" else 32
+        side = SIDES[item.split("-")[1]]
         latents = torch.randn(2, 4, side, side, generator=generator)
         text = torch.randn(2, 77, 768, generator=generator)
         return timed(item, args.runs, args.warmup, lambda: unet(latents, 999, encoder_hidden_states=text))
-    if item in ("vae-512", "vae-256"):
+    if item == "vae-tiled-1024":
         vae = models.get("decoder")
-        side = 64 if item == "vae-512" else 32
+        # What `sd generate --vae-tiling` does: 512-pixel tiles (64 latents), overlap 0.25.
+        vae.enable_tiling()
+        vae.tile_sample_min_size, vae.tile_latent_min_size = 512, 64
+        latents = torch.randn(1, 4, 128, 128, generator=generator)
+        return timed(item, args.runs, 0, lambda: vae.decode(latents / vae.config.scaling_factor))
+    if item.startswith("vae-"):
+        vae = models.get("decoder")
+        side = SIDES[item.split("-")[1]]
         latents = torch.randn(1, 4, side, side, generator=generator)
         return timed(item, args.runs, 0, lambda: vae.decode(latents / vae.config.scaling_factor))
-    if item in ("generate-512", "generate-256"):
-        pipe = models.get("pipeline")
-        side = 512 if item == "generate-512" else 256
+    if item in ("generate-512", "generate-256", "generate-xl-1024"):
+        xl = item == "generate-xl-1024"
+        pipe = models.get("xl_pipeline" if xl else "pipeline")
+        side = {"generate-512": 512, "generate-256": 256, "generate-xl-1024": 1024}[item]
         steps = Stopwatch(pipe.unet, "forward")
         decode = Stopwatch(pipe.vae, "decode")
-        text = Stopwatch(pipe.text_encoder, "forward")
+        text = Stopwatch(pipe, "encode_prompt")
         times, step_medians, decodes, texts = [], [], [], []
         for run in range(args.generation_runs):
             steps.seconds.clear(), decode.seconds.clear(), text.seconds.clear()
             start = time.perf_counter()
             pipe("a photograph of an astronaut riding a horse", height=side, width=side, num_inference_steps=args.steps,
-                 guidance_scale=7.5, generator=torch.Generator().manual_seed(0))
+                 guidance_scale=5.0 if xl else 7.5, generator=torch.Generator().manual_seed(0))
             times.append(time.perf_counter() - start)
             step_medians.append(statistics.median(steps.seconds))
             decodes.append(sum(decode.seconds))

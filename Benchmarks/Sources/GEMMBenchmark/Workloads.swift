@@ -19,7 +19,7 @@ struct GEMMShape {
 }
 
 enum Workloads {
-    /// The GEMMs of an SD 1.5 512² image (UNet convs and linears, attention, VAE convs), as
+    /// The GEMMs of an SD 1.5 512² image (UNet convs and linears, attention, VAE convs) and of SDXL at 1024², as
     /// `(M, N, K)` with M the spatial positions, N the output channels, K the reduction.
     static let gemms: [GEMMShape] = [
         GEMMShape(name: "unet conv 4096x320x2880", m: 4096, n: 320, k: 2880, transposeB: false),
@@ -33,6 +33,13 @@ enum Workloads {
         GEMMShape(name: "xattn QK^T 4096x77x40", m: 4096, n: 77, k: 40, transposeB: true),
         GEMMShape(name: "vae conv 262144x128x1152", m: 262_144, n: 128, k: 1152, transposeB: false),
         GEMMShape(name: "vae conv 4096x512x4608", m: 4096, n: 512, k: 4608, transposeB: false),
+        // SDXL base at 1024² (batch 2): the level-2 (64², 640 channels) and level-3 (32², 1280 channels)
+        // transformers, where most of its step goes; attention with 64-wide heads.
+        GEMMShape(name: "sdxl linear 8192x640x640", m: 8192, n: 640, k: 640, transposeB: false),
+        GEMMShape(name: "sdxl ff 2048x10240x1280", m: 2048, n: 10240, k: 1280, transposeB: false),
+        GEMMShape(name: "sdxl ff 2048x1280x5120", m: 2048, n: 1280, k: 5120, transposeB: false),
+        GEMMShape(name: "sdxl attn QK^T 4096x4096x64", m: 4096, n: 4096, k: 64, transposeB: true),
+        GEMMShape(name: "sdxl attn PV 4096x64x4096", m: 4096, n: 64, k: 4096, transposeB: false),
     ]
 
     /// The SDK's own operations at UNet sizes, to show the cost around their GEMMs. The C reference

@@ -30,9 +30,11 @@ struct ItemResult: Codable {
 /// The items, by name.
 enum Item: String, CaseIterable {
     case textEncode = "text-encode"
-    case unet512 = "unet-512", unet256 = "unet-256"
-    case vae512 = "vae-512", vae256 = "vae-256"
+    case unet512 = "unet-512", unet256 = "unet-256", unet768 = "unet-768", unet1024 = "unet-1024"
+    case vae512 = "vae-512", vae256 = "vae-256", vae768 = "vae-768", vae1024 = "vae-1024"
+    case vaeTiled1024 = "vae-tiled-1024"
     case generate512 = "generate-512", generate256 = "generate-256"
+    case unetXL1024 = "unet-xl-1024", generateXL1024 = "generate-xl-1024"
     case widen = "widen"
     case load = "load"
     case previewTAESD512 = "preview-taesd-512", previewApproximation512 = "preview-approx-512"
@@ -46,8 +48,15 @@ enum Item: String, CaseIterable {
         case .textEncode: return "CLIP text encoder, batch 2 × 77 tokens"
         case .unet512: return "UNet forward, batch 2 × 4 × 64 × 64 (one guided 512² step)"
         case .unet256: return "UNet forward, batch 2 × 4 × 32 × 32 (one guided 256² step)"
+        case .unet768: return "UNet forward, batch 2 × 4 × 96 × 96 (one guided 768² step)"
+        case .unet1024: return "UNet forward, batch 2 × 4 × 128 × 128 (one guided 1024² step)"
         case .vae512: return "VAE decode 1 × 4 × 64 × 64 → 512²"
         case .vae256: return "VAE decode 1 × 4 × 32 × 32 → 256²"
+        case .vae768: return "VAE decode 1 × 4 × 96 × 96 → 768²"
+        case .vae1024: return "VAE decode 1 × 4 × 128 × 128 → 1024² (SD's and SDXL's VAE have one architecture)"
+        case .vaeTiled1024: return "tiled VAE decode 1 × 4 × 128 × 128 → 1024², 512-pixel tiles overlapping by 0.25 (sd --vae-tiling)"
+        case .unetXL1024: return "SDXL base UNet forward, batch 2 × 4 × 128 × 128 with pooled embedding and time ids (one guided 1024² step)"
+        case .generateXL1024: return "full SDXL base generation 1024²: both text encoders, Euler, guidance 5.0, decode"
         case .generate512: return "full generation 512², PNDM, guidance 7.5"
         case .generate256: return "full generation 256², PNDM, guidance 7.5"
         case .widen: return "widening every UNet weight to float32 once (the per-step cost of 16-bit storage)"
@@ -77,22 +86,40 @@ struct ItemRunner {
         case .textEncode:
             let model = try models.textEncoder()
             return try timed(item, runs: max(runs, 5), warmup: 1) { _ = try model.encode(tokenIDs: SyntheticInputs.guidedTokenBatch) }
-        case .unet512, .unet256:
+        case .unet512, .unet256, .unet768, .unet1024:
             let model = try models.unet()
-            let side = item == .unet512 ? 64 : 32
+            let side = [Item.unet256: 32, .unet512: 64, .unet768: 96, .unet1024: 128][item]!
             let latents = SyntheticInputs.gaussian([2, 4, side, side], seed: 1)
             let text = SyntheticInputs.gaussian([2, 77, 768], seed: 2)
             return try timed(item, runs: runs, warmup: warmup) {
                 _ = try model.predictNoise(latents: latents, timestep: 999, textEmbeddings: text)
             }
-        case .vae512, .vae256:
+        case .unetXL1024:
+            let model = try models.xlUNet()
+            let latents = SyntheticInputs.gaussian([2, 4, 128, 128], seed: 1)
+            // diffusers' defaults at 1024²: original size = target size = (1024, 1024), crop (0, 0).
+            let timeIDs = Tensor(shape: [2, 6], scalars: Array(repeating: [1024, 1024, 0, 0, 1024, 1024], count: 2).flatMap { $0 })
+            let conditioning = DenoiserConditioning(
+                context: SyntheticInputs.gaussian([2, 77, 2048], seed: 2),
+                pooledTextEmbedding: SyntheticInputs.gaussian([2, 1280], seed: 5), timeIDs: timeIDs)
+            return try timed(item, runs: runs, warmup: warmup) {
+                _ = try model.predictNoise(latents: latents, timestep: 999, conditioning: conditioning)
+            }
+        case .generateXL1024:
+            return try generation(item, side: 1024, pipeline: models.xlPipeline(), guidance: 5.0)
+        case .vaeTiled1024:
+            var decoder = try models.decoder()
+            decoder.tiling = VAETiling(tileSize: 512)
+            let latents = SyntheticInputs.gaussian([1, 4, 128, 128], seed: 3)
+            return try timed(item, runs: runs, warmup: 0) { [decoder] in _ = try decoder.decode(latents: latents) }
+        case .vae512, .vae256, .vae768, .vae1024:
             let decoder = try models.decoder()
-            let side = item == .vae512 ? 64 : 32
+            let side = [Item.vae256: 32, .vae512: 64, .vae768: 96, .vae1024: 128][item]!
             let latents = SyntheticInputs.gaussian([1, 4, side, side], seed: 3)
             // No warm-up: a decode is seconds to tens of seconds, far above first-touch costs.
             return try timed(item, runs: runs, warmup: 0) { _ = try decoder.decode(latents: latents) }
         case .generate512, .generate256:
-            return try generation(item, side: item == .generate512 ? 512 : 256)
+            return try generation(item, side: item == .generate512 ? 512 : 256, pipeline: models.pipeline(), guidance: 7.5)
         case .previewTAESD512, .previewApproximation512:
             // TAESD as published (madebyollin/taesd: 64 channels, blocks 3-3-3-1), random float32 weights.
             let decoder: any LatentDecoding = item == .previewTAESD512
@@ -231,18 +258,23 @@ struct ItemRunner {
 
     /// A full generation, driven through a session so that the peak memory of the denoising loop and
     /// of the decode are seen apart.
-    private func generation(_ item: Item, side: Int) throws -> ItemResult {
-        let pipeline = try models.pipeline()
-        let parameters = GenerationParameters(steps: steps, guidanceScale: 7.5, width: side, height: side, seed: 0)
+    private func generation(_ item: Item, side: Int, pipeline: StableDiffusionPipeline, guidance: Float) throws -> ItemResult {
+        let parameters = GenerationParameters(steps: steps, guidanceScale: guidance, width: side, height: side, seed: 0)
         resetStatistics()
         var times: [Double] = [], stepMedians: [Double] = [], decodes: [Double] = [], texts: [Double] = []
         var denoisePeak = 0.0, decodePeak = 0.0
+        // Per step: wall and CPU seconds, faults, context switches, the machine's steal time.
+        var stepUsage: [[String: Double]] = []
         for run in 0..<generationRuns {
             var session: DenoisingSession?
             var decode = 0.0
             times.append(try Measure.seconds {
                 session = try pipeline.makeSession(prompt: "a photograph of an astronaut riding a horse", parameters: parameters)
-                while !session!.isFinished { try session!.step() }
+                while !session!.isFinished {
+                    let before = ResourceSnapshot.now()
+                    try session!.step()
+                    stepUsage.append(ResourceSnapshot.now().since(before))
+                }
                 denoisePeak = max(denoisePeak, Measure.peakResidentMiB())
                 Measure.resetPeakResident()
                 decode = try Measure.seconds { _ = try session!.decode() }
@@ -253,11 +285,13 @@ struct ItemRunner {
             texts.append(session!.textEncodingSeconds)
             log("\(item.rawValue) run \(run + 1)/\(generationRuns): \(format(times.last!)) s (steps \(session!.stepSeconds.map { format($0, 2) }.joined(separator: " ")); decode \(format(decode, 2)) s)")
         }
-        var result = result(item, times: times, details: [
+        let outliers = StepOutliers(stepUsage)
+        log(outliers.report)
+        var result = result(item, times: times, details: outliers.details.merging([
             "steps": Double(steps), "step_seconds_median": Timings(stepMedians).median,
             "decode_seconds": Timings(decodes).median, "text_encode_seconds": Timings(texts).median,
             "peak_rss_denoising_mib": denoisePeak, "peak_rss_decoding_mib": decodePeak,
-        ])
+        ]) { $1 })
         result.peakRSSMiB = max(denoisePeak, decodePeak)
         return result
     }

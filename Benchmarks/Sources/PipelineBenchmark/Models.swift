@@ -16,6 +16,12 @@ enum ModelOrigin {
         }
     }
 
+    /// The random weight source, for models this benchmark has no folder layout for.
+    func randomSource(for model: String) throws -> any WeightSource {
+        guard case .random(let precision) = self else { throw UsageError("\(model) items build random weights; drop --model-folder") }
+        return RandomWeightSource(seed: 0, precision: precision)
+    }
+
     /// A weight source for one component (`unet`, `vae`, `text_encoder`).
     func source(_ component: String) throws -> any WeightSource {
         switch self {
@@ -41,8 +47,57 @@ final class Models {
     private var cachedTextEncoder: CLIPTextModel?
     private var cachedAutoencoder: AutoencoderKL?
     private var cachedDecoder: VAEDecoder?
+    private var cachedXLUNet: UNet2DConditionModel?
+    private var cachedXLTextEncoders: (CLIPTextModel, CLIPTextModel)?
 
     init(origin: ModelOrigin) { self.origin = origin }
+
+    /// SDXL base's UNet (`UNetConfiguration.sdxl`, 2.6 G parameters), random weights kept in the origin's
+    /// precision (random origins only: no SDXL folder layout here).
+    func xlUNet() throws -> UNet2DConditionModel {
+        if let cachedXLUNet { return cachedXLUNet }
+        let source = CountingSource(try origin.randomSource(for: "SDXL"))
+        let model = try built("SDXL UNet") { try UNet2DConditionModel(configuration: .sdxl, source: source) }
+        unetSource = source
+        cachedXLUNet = model
+        return model
+    }
+
+    /// SDXL base's two text encoders: CLIP ViT-L (as SD 1.5's) and OpenCLIP ViT-bigG with its projection.
+    func xlTextEncoders() throws -> (CLIPTextModel, CLIPTextModel) {
+        if let cachedXLTextEncoders { return cachedXLTextEncoders }
+        let first = try built("SDXL text encoder 1") {
+            try CLIPTextModel(configuration: .sd15, weightSource: try origin.randomSource(for: "SDXL"))
+        }
+        let second = try built("SDXL text encoder 2") {
+            try CLIPTextModel(configuration: .sdxlEncoder2, weightSource: try origin.randomSource(for: "SDXL"))
+        }
+        cachedXLTextEncoders = (first, second)
+        return (first, second)
+    }
+
+    /// An SDXL base text-to-image pipeline on these components, with SDXL's published scheduler (Euler)
+    /// and VAE (SD's architecture, `scaling_factor` 0.13025, `sample_size` 1024).
+    func xlPipeline() throws -> StableDiffusionPipeline {
+        let scheduler = """
+            {"_class_name": "EulerDiscreteScheduler", "beta_end": 0.012, "beta_schedule": "scaled_linear",
+             "beta_start": 0.00085, "clip_sample": false, "interpolation_type": "linear", "num_train_timesteps": 1000,
+             "prediction_type": "epsilon", "sample_max_value": 1.0, "set_alpha_to_one": false, "skip_prk_steps": true,
+             "steps_offset": 1, "timestep_spacing": "leading", "trained_betas": null, "use_karras_sigmas": false}
+            """
+        let (first, second) = try xlTextEncoders()
+        let conditioner = SDXLPromptConditioner(
+            tokenizer: try CLIPTokenizer.bundled(), textEncoder: first,
+            tokenizer2: try CLIPTokenizer.bundled(padding: .exclamationMark), textEncoder2: second)
+        let configuration = AutoencoderKLConfiguration(sampleSize: 1024, scalingFactor: 0.13025)
+        let vae = try built("SDXL VAE") {
+            try AutoencoderKL(configuration: configuration, weights: WeightLoader(source: try origin.randomSource(for: "SDXL")).reader())
+        }
+        return try StableDiffusionPipeline(
+            family: .stableDiffusionXL, conditioner: conditioner, noisePredictor: try xlUNet(), decoder: vae, encoder: vae,
+            schedulerOptions: try DiffusersSchedulerConfig(jsonData: Data(scheduler.utf8)), defaultImageSize: 1024,
+            modelName: "sdxl-random")
+    }
 
     func unet() throws -> UNet2DConditionModel {
         if let cachedUNet { return cachedUNet }

@@ -3,6 +3,8 @@
 //
 //   text-encode   CLIP, batch 2 × 77                     unet-512 / unet-256   one guided step
 //   vae-512 / vae-256   decode to 512² / 256²            generate-512 / generate-256   a full generation
+//   unet-768 / unet-1024, vae-768 / vae-1024   the same at larger sizes; vae-tiled-1024   512-pixel tiles
+//   unet-xl-1024  one guided SDXL base step               generate-xl-1024   a full SDXL base generation
 //   widen         the per-step cost of keeping weights 16-bit
 //   load          StableDiffusionPipeline(contentsOf:) on a diffusers folder (--model-folder)
 //

@@ -1,0 +1,53 @@
+import BenchmarkSupport
+
+/// The steps of a generation's denoising loop that took much longer than the typical step, and what
+/// set them apart: whether our process did more work in them (CPU seconds grew with the wall time:
+/// page faults, allocation, our own code) or waited (CPU seconds as usual while the wall time grew:
+/// preemption, or the hypervisor giving the cores to another guest, which shows as steal time).
+struct StepOutliers {
+    /// A step is an outlier when its wall time exceeds the median step's by this factor.
+    static let threshold = 1.25
+
+    let steps: [[String: Double]]
+
+    init(_ steps: [[String: Double]]) { self.steps = steps }
+
+    private func median(_ key: String, _ rows: [[String: Double]]) -> Double {
+        Timings(rows.compactMap { $0[key] }).median
+    }
+
+    private var typicalWall: Double { median("wall", steps) }
+
+    /// The outlier steps' indices (over every run, in order).
+    var outlierIndices: [Int] {
+        steps.indices.filter { (steps[$0]["wall"] ?? 0) > Self.threshold * typicalWall }
+    }
+
+    /// Figures for the RESULT line: counts, and typical versus outlier steps side by side.
+    var details: [String: Double] {
+        guard !steps.isEmpty else { return [:] }
+        let outliers = outlierIndices.map { steps[$0] }
+        let typical = steps.indices.filter { !outlierIndices.contains($0) }.map { steps[$0] }
+        var figures: [String: Double] = [
+            "outlier_steps": Double(outliers.count), "step_cpu_median": median("cpu", steps),
+            "step_steal_median": median("steal", steps),
+        ]
+        if !outliers.isEmpty {
+            for key in ["wall", "cpu", "steal", "minor_faults", "involuntary_switches"] {
+                figures["outlier_\(key)_median"] = median(key, outliers)
+                figures["typical_\(key)_median"] = median(key, typical)
+            }
+        }
+        return figures
+    }
+
+    /// One line per step (outliers marked), for the log.
+    var report: String {
+        let outliers = Set(outlierIndices)
+        let header = "steps (\(outliers.count) over \(format(Self.threshold, 2))× the median \(format(typicalWall, 2)) s): wall / CPU / steal s, minor faults, involuntary switches"
+        let lines = steps.enumerated().map { index, step in
+            "  \(outliers.contains(index) ? "*" : " ") step \(index + 1): \(format(step["wall"] ?? 0, 2)) / \(format(step["cpu"] ?? 0, 2)) / \(format(step["steal"] ?? 0, 2)), \(Int(step["minor_faults"] ?? 0)), \(Int(step["involuntary_switches"] ?? 0))"
+        }
+        return ([header] + lines).joined(separator: "\n")
+    }
+}

@@ -76,13 +76,15 @@ class Models:
             cross_attention_dim=768, attention_head_dim=8, flip_sin_to_cos=True, freq_shift=0).eval()
 
     @staticmethod
-    def _vae():
+    def _vae(scaling_factor=0.18215, sample_size=512, **extra):
         from diffusers import AutoencoderKL
-        # stable-diffusion-v1-5 vae/config.json
+        # stable-diffusion-v1-5 vae/config.json; SDXL's (stable-diffusion-xl-base-1.0 vae/config.json) is the same
+        # architecture with scaling_factor 0.13025, sample_size 1024 and force_upcast.
         return AutoencoderKL(
             in_channels=3, out_channels=3, latent_channels=4, block_out_channels=[128, 256, 512, 512],
             down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4,
-            layers_per_block=2, norm_num_groups=32, act_fn="silu", scaling_factor=0.18215, sample_size=512).eval()
+            layers_per_block=2, norm_num_groups=32, act_fn="silu", scaling_factor=scaling_factor,
+            sample_size=sample_size, **extra).eval()
 
     def _decoder(self):
         # The decoder alone, as VAEBenchmark and the Swift decode items measure it.
@@ -123,19 +125,15 @@ class Models:
             projection_dim=1280)).eval()
 
     def _xl_pipeline(self):
-        from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline
-        from transformers import CLIPTextModelWithProjection, CLIPTokenizer
-        # stable-diffusion-xl-base-1.0 scheduler/scheduler_config.json and vae/config.json
+        from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline
+        from transformers import CLIPTokenizer
+        # stable-diffusion-xl-base-1.0 scheduler/scheduler_config.json
         scheduler = EulerDiscreteScheduler.from_config(dict(
             beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
             interpolation_type="linear", prediction_type="epsilon", sample_max_value=1.0, set_alpha_to_one=False,
             skip_prk_steps=True, steps_offset=1, timestep_spacing="leading", trained_betas=None,
             use_karras_sigmas=False))
-        vae = AutoencoderKL(
-            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=[128, 256, 512, 512],
-            down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4,
-            layers_per_block=2, norm_num_groups=32, act_fn="silu", scaling_factor=0.13025, sample_size=1024,
-            force_upcast=True).eval()
+        vae = self._vae(scaling_factor=0.13025, sample_size=1024, force_upcast=True)
         pipe = StableDiffusionXLPipeline(
             vae=vae, text_encoder=self.get("text_encoder"), text_encoder_2=self.get("xl_text_encoder_2"),
             tokenizer=CLIPTokenizer.from_pretrained(XL_TOKENIZERS / "tokenizer"),

@@ -12,11 +12,19 @@ public enum Measure {
     /// User + system CPU seconds of this process so far: unlike wall time, barely affected by other
     /// processes competing for the cores.
     public static func cpuSeconds() -> Double {
+        let usage = resourceUsage()
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// This process's `getrusage(RUSAGE_SELF)`: CPU time, faults and context switches of every thread.
+    public static func resourceUsage() -> rusage {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        func value(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return value(usage.ru_utime) + value(usage.ru_stime)
+        return usage
     }
+
+    /// A `timeval` in seconds.
+    public static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
 
     /// Peak resident set (VmHWM from /proc/self/status) in MiB: anonymous memory and touched pages of
     /// mapped files alike.

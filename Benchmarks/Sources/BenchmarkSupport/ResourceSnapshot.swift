@@ -18,9 +18,8 @@ public struct ResourceSnapshot: Sendable {
 
     /// The figures now.
     public static func now() -> ResourceSnapshot {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        let usage = Measure.resourceUsage()
+        let seconds: (timeval) -> Double = Measure.seconds
         let machine = machineTimes()
         return ResourceSnapshot(
             wall: Double(DispatchTime.now().uptimeNanoseconds) / 1e9, user: seconds(usage.ru_utime),

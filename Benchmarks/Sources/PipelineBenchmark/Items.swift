@@ -43,6 +43,9 @@ enum Item: String, CaseIterable {
     case loraAB = "lora-ab"
     case controlNetAB = "controlnet-ab"
 
+    /// The latent side of a sized item: its name's last number (the image side) over the VAE's factor 8.
+    var latentSide: Int { (Int(rawValue.split(separator: "-").last ?? "") ?? 0) / 8 }
+
     var summary: String {
         switch self {
         case .textEncode: return "CLIP text encoder, batch 2 × 77 tokens"
@@ -88,7 +91,7 @@ struct ItemRunner {
             return try timed(item, runs: max(runs, 5), warmup: 1) { _ = try model.encode(tokenIDs: SyntheticInputs.guidedTokenBatch) }
         case .unet512, .unet256, .unet768, .unet1024:
             let model = try models.unet()
-            let side = [Item.unet256: 32, .unet512: 64, .unet768: 96, .unet1024: 128][item]!
+            let side = item.latentSide
             let latents = SyntheticInputs.gaussian([2, 4, side, side], seed: 1)
             let text = SyntheticInputs.gaussian([2, 77, 768], seed: 2)
             return try timed(item, runs: runs, warmup: warmup) {
@@ -114,7 +117,7 @@ struct ItemRunner {
             return try timed(item, runs: runs, warmup: 0) { [decoder] in _ = try decoder.decode(latents: latents) }
         case .vae512, .vae256, .vae768, .vae1024:
             let decoder = try models.decoder()
-            let side = [Item.vae256: 32, .vae512: 64, .vae768: 96, .vae1024: 128][item]!
+            let side = item.latentSide
             let latents = SyntheticInputs.gaussian([1, 4, side, side], seed: 3)
             // No warm-up: a decode is seconds to tens of seconds, far above first-touch costs.
             return try timed(item, runs: runs, warmup: 0) { _ = try decoder.decode(latents: latents) }

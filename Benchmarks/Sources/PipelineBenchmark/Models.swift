@@ -56,9 +56,8 @@ final class Models {
     /// precision (random origins only: no SDXL folder layout here).
     func xlUNet() throws -> UNet2DConditionModel {
         if let cachedXLUNet { return cachedXLUNet }
-        let source = CountingSource(try origin.randomSource(for: "SDXL"))
+        let source = try origin.randomSource(for: "SDXL")
         let model = try built("SDXL UNet") { try UNet2DConditionModel(configuration: .sdxl, source: source) }
-        unetSource = source
         cachedXLUNet = model
         return model
     }

@@ -9,33 +9,35 @@ struct StepOutliers {
     static let threshold = 1.25
 
     let steps: [[String: Double]]
+    /// The median step's wall time.
+    let typicalWall: Double
+    /// The outlier steps' indices (over every run, in order).
+    let outlierIndices: [Int]
 
-    init(_ steps: [[String: Double]]) { self.steps = steps }
-
-    private func median(_ key: String, _ rows: [[String: Double]]) -> Double {
-        Timings(rows.compactMap { $0[key] }).median
+    init(_ steps: [[String: Double]]) {
+        self.steps = steps
+        typicalWall = Self.median("wall", steps)
+        outlierIndices = steps.indices.filter { [typicalWall] in (steps[$0]["wall"] ?? 0) > Self.threshold * typicalWall }
     }
 
-    private var typicalWall: Double { median("wall", steps) }
-
-    /// The outlier steps' indices (over every run, in order).
-    var outlierIndices: [Int] {
-        steps.indices.filter { (steps[$0]["wall"] ?? 0) > Self.threshold * typicalWall }
+    private static func median(_ key: String, _ rows: [[String: Double]]) -> Double {
+        Timings(rows.compactMap { $0[key] }).median
     }
 
     /// Figures for the RESULT line: counts, and typical versus outlier steps side by side.
     var details: [String: Double] {
         guard !steps.isEmpty else { return [:] }
+        let outlierSet = Set(outlierIndices)
         let outliers = outlierIndices.map { steps[$0] }
-        let typical = steps.indices.filter { !outlierIndices.contains($0) }.map { steps[$0] }
+        let typical = steps.indices.filter { !outlierSet.contains($0) }.map { steps[$0] }
         var figures: [String: Double] = [
-            "outlier_steps": Double(outliers.count), "step_cpu_median": median("cpu", steps),
-            "step_steal_median": median("steal", steps),
+            "outlier_steps": Double(outliers.count), "step_cpu_median": Self.median("cpu", steps),
+            "step_steal_median": Self.median("steal", steps),
         ]
         if !outliers.isEmpty {
             for key in ["wall", "cpu", "steal", "minor_faults", "involuntary_switches"] {
-                figures["outlier_\(key)_median"] = median(key, outliers)
-                figures["typical_\(key)_median"] = median(key, typical)
+                figures["outlier_\(key)_median"] = Self.median(key, outliers)
+                figures["typical_\(key)_median"] = Self.median(key, typical)
             }
         }
         return figures

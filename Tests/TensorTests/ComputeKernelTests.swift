@@ -185,6 +185,33 @@ struct ComputeKernelTests {
         pool.release(tiny.pointer, byteCount: tiny.byteCount)
     }
 
+    @Test("Inside withoutGrowing a kept buffer still serves its size, and a miss first returns kept memory of its size")
+    func bufferPoolWithoutGrowing() {
+        let pool = BufferPool()
+        let small = (0..<3).map { _ in pool.allocate(byteCount: 1 << 20) }
+        for buffer in small { pool.release(buffer.pointer, byteCount: buffer.byteCount) }
+        #expect(pool.retainedBytes == 3 << 20)
+        pool.withoutGrowing {
+            // A hit: reused as always, nothing returned.
+            let hit = pool.allocate(byteCount: 1 << 20)
+            #expect(small.contains { $0.pointer == hit.pointer } && pool.retainedBytes == 2 << 20)
+            pool.release(hit.pointer, byteCount: hit.byteCount)
+            #expect(pool.retainedBytes == 3 << 20)
+            // A miss for 2 MiB: the two oldest 1 MiB buffers go back to the system first.
+            let miss = pool.allocate(byteCount: 2 << 20)
+            #expect(pool.retainedBytes == 1 << 20)
+            pool.release(miss.pointer, byteCount: miss.byteCount)
+            // A miss larger than all that is kept returns all of it.
+            let large = pool.allocate(byteCount: 8 << 20)
+            #expect(pool.retainedBytes == 0)
+            pool.release(large.pointer, byteCount: large.byteCount)
+        }
+        // Outside the scope a miss leaves the kept buffers alone.
+        let other = pool.allocate(byteCount: 4 << 20)
+        #expect(pool.retainedBytes == 8 << 20)
+        pool.release(other.pointer, byteCount: other.byteCount)
+    }
+
     @Test("The pool keeps at most its capacity, oldest buffers going first; lowering it trims at once")
     func bufferPoolCapacity() {
         let pool = BufferPool(capacityBytes: 3 << 20)

@@ -121,6 +121,24 @@ struct StoredTensorTests {
         }
     }
 
+    @Test("One row widened alone is that row of the whole widened weight, with a low-rank delta too")
+    func singleRowWidening() throws {
+        let values = Tensor(shape: [5, 3], scalars: (0..<15).map { Float($0) * 0.37 - 2 })
+        let update = try LowRankUpdate(up: Tensor(shape: [5, 1], scalars: [1, -2, 0.5, 3, -1]),
+                                       down: Tensor(shape: [1, 3], scalars: [0.25, -0.5, 1]), scale: 0.3)
+        for precision in StoredPrecision.allCases {
+            for stored in [StoredTensor(rounding: values, to: precision), try StoredTensor(rounding: values, to: precision).adding(update)] {
+                let whole = stored.float32().scalars
+                var row = [Float](repeating: .nan, count: 3)
+                for index in 0..<5 {
+                    row.withUnsafeMutableBufferPointer { stored.writeFloat32(row: index, into: $0.baseAddress!) }
+                    // Exact: the same widening and the same one-row delta product as the whole weight's.
+                    #expect(row == Array(whole[(index * 3)..<(index * 3 + 3)]), "\(precision) row \(index)")
+                }
+            }
+        }
+    }
+
     @Test("Nested uses of same-sized weights get separate buffers; buffers are kept for reuse")
     func wideningBuffers() {
         let a = StoredTensor(rounding: Tensor(shape: [64, 64], scalars: (0..<4096).map { Float($0 % 7) }), to: .float16)

@@ -38,6 +38,22 @@ final class BufferPool: Sendable {
             trim()
         }
     }
+    /// Open ``withoutGrowing(_:)`` scopes.
+    private let leanScopes = Atomic<Int>(0)
+
+    /// Runs `body` with the pool never making the process larger than its live tensors need: a request
+    /// that no kept buffer serves first returns kept buffers (oldest first) of at least its size to
+    /// the system, then allocates. Buffers still go back to the pool and serve later requests of
+    /// their size, so reuse continues; what the pool keeps can no longer pile up beside the live
+    /// tensors and raise the peak. For a phase of few, large tensors of varied sizes (a VAE decode).
+    /// Scopes nest and may overlap between threads; the rule applies to all allocations while one is
+    /// open.
+    func withoutGrowing<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+        leanScopes.add(1, ordering: .relaxed)
+        defer { leanScopes.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
     /// A kept buffer serves a request if the request fills at least this fraction of it.
     static let maximumSlack = 0.75
 
@@ -73,17 +89,20 @@ final class BufferPool: Sendable {
         }
         let size = (byteCount + 4095) & ~4095
         let largest = Int(Double(size) / BufferPool.maximumSlack)
-        let reused = state.withLock { state -> Entry? in
+        let lean = leanScopes.load(ordering: .relaxed) > 0
+        let (reused, evicted) = state.withLock { state -> (Entry?, [Entry]) in
             guard let fit = state.free.keys.filter({ $0 >= size && $0 <= largest }).min(),
                   let entry = state.free[fit]?.popLast() else {
                 state.allocatedBytes += size
-                return nil
+                return (nil, lean ? evictOldest(from: &state, above: Swift.max(0, state.retainedBytes - size)) : [])
             }
             if state.free[fit]?.isEmpty == true { state.free[fit] = nil }
             state.retainedBytes -= fit
-            return entry
+            return (entry, [])
         }
         if let reused { return (reused.pointer, reused.byteCount) }
+        // Freed before allocating, outside the lock, so that the two never coexist.
+        for entry in evicted { entry.pointer.deallocate() }
         return (systemAllocate(size), size)
     }
 

@@ -18,6 +18,24 @@ public enum ComputeMemory {
     /// Bytes currently kept for reuse and not in use.
     public static var cachedBytes: Int { BufferPool.shared.retainedBytes + WideningBuffers.retainedBytes }
 
+    /// Runs `body` with the kept buffers never adding to the process's size: when no kept buffer
+    /// serves a new tensor, kept buffers of at least its size are returned to the system before it is
+    /// allocated. Reuse continues for tensors whose size was kept; the peak is that of the live
+    /// tensors alone.
+    ///
+    /// For work whose tensors are few, large and of varied sizes, where what the pool keeps would
+    /// otherwise sit beside the live tensors: the pipeline decodes this way. While a scope is open,
+    /// the rule applies to work on other threads too.
+    ///
+    /// - Parameter body: The work.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public static func withoutGrowingCache<Result, Failure: Error>(
+        _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try BufferPool.shared.withoutGrowing(body)
+    }
+
     /// Returns every kept buffer that is not in use to the system. Safe at any time: work in progress
     /// keeps its buffers, and later work allocates afresh.
     public static func releaseCachedBuffers() {

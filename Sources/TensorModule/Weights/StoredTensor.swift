@@ -159,6 +159,22 @@ public struct StoredTensor: Sendable {
         }
     }
 
+    /// One row of the outermost dimension (an embedding table's entry), widened to float32 with its
+    /// low-rank deltas, written to `destination`: a lookup reads only the rows it needs.
+    ///
+    /// - Precondition: `row` lies in the first dimension.
+    public func writeFloat32(row: Int, into destination: UnsafeMutablePointer<Float>) {
+        precondition(rank >= 1 && (0..<shape[0]).contains(row), "row \(row) of \(shape)")
+        let width = count / shape[0], range = (row * width)..<((row + 1) * width)
+        switch representation {
+        case .float32(let tensor):
+            tensor.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + range.lowerBound, count: width) }
+        case .halfWidth(let buffer, let offset):
+            buffer.widen((offset + range.lowerBound)..<(offset + range.upperBound), into: destination)
+        }
+        for update in lowRankUpdates { update.add(rows: row..<(row + 1), into: destination) }
+    }
+
     /// The widened elements plus the low-rank deltas, written to `destination` (`count` floats).
     private func writeFloat32(into destination: UnsafeMutablePointer<Float>) {
         switch representation {

@@ -23,6 +23,12 @@ public struct GroupNorm: Sendable {
     public func callAsFunction(_ x: Tensor, activation: Activation? = nil) throws(TensorError) -> Tensor {
         try x.groupNorm(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation)
     }
+
+    /// As ``callAsFunction(_:activation:)``, writing over `x`'s elements when the caller handed it over
+    /// (`consume`) and nothing else shares them, so the input and the output never coexist.
+    public func normalizing(_ x: consuming Tensor, activation: Activation? = nil) throws(TensorError) -> Tensor {
+        try x.groupNormConsuming(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation)
+    }
 }
 
 /// Layer normalization over the last dimension, as PyTorch's `nn.LayerNorm(C)`.

@@ -12,9 +12,11 @@ public struct Upsample2D: Sendable {
     }
 
     /// Upsamples `[N, C, H, W]` to `size` (default `2H × 2W`) and convolves.
-    public func callAsFunction(_ x: Tensor, size: (height: Int, width: Int)? = nil) throws(TensorError) -> Tensor {
+    public func callAsFunction(_ x: consuming Tensor, size: (height: Int, width: Int)? = nil) throws(TensorError) -> Tensor {
         let target = size ?? (x.shape[2] * 2, x.shape[3] * 2)
-        return try conv(x.upsampleNearest(height: target.height, width: target.width))
+        // Handed over, the input is released once upsampled, before the convolution's output exists.
+        let upsampled = try (consume x).upsampleNearest(height: target.height, width: target.width)
+        return try conv(upsampled)
     }
 }
 

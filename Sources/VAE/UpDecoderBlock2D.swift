@@ -19,9 +19,11 @@ struct UpDecoderBlock2D: Sendable {
         upsampler = addUpsample ? try Upsample2D(weights: weights.scoped("upsamplers", 0), channels: outChannels) : nil
     }
 
-    func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
-        var hidden = x
-        for resnet in resnets { hidden = try resnet(hidden) }
-        return try upsampler?(hidden) ?? hidden
+    /// Runs the block; `x` is handed on to the first resnet (see ``ResnetBlock2D``).
+    func callAsFunction(_ x: consuming Tensor) throws(TensorError) -> Tensor {
+        var hidden = consume x
+        for resnet in resnets { hidden = try resnet(consume hidden) }
+        guard let upsampler else { return hidden }
+        return try upsampler(consume hidden)
     }
 }

@@ -134,9 +134,10 @@ public struct VAEDecoder: LatentDecoding {
     func run(_ latents: Tensor) throws(TensorError) -> Tensor {
         var hidden = try postQuantConv?(latents) ?? latents
         hidden = try convIn(hidden)
-        hidden = try midBlock(hidden)
-        for block in upBlocks { hidden = try block(hidden) }
-        return try convOut(normOut(hidden, activation: .silu))
+        // Each block is handed the activations, so the largest levels can reuse their memory.
+        hidden = try midBlock(consume hidden)
+        for block in upBlocks { hidden = try block(consume hidden) }
+        return try convOut(normOut.normalizing(consume hidden, activation: .silu))
     }
 
     private func validate(_ latents: Tensor, parameter: String) throws(VAEError) {

@@ -17,9 +17,9 @@ struct VAEMidBlock: Sendable {
                                    timeEmbeddingChannels: nil, groups: groups, epsilon: 1e-6)
     }
 
-    func callAsFunction(_ x: Tensor) throws(TensorError) -> Tensor {
-        var hidden = try first(x)
+    func callAsFunction(_ x: consuming Tensor) throws(TensorError) -> Tensor {
+        var hidden = try first(consume x)
         if let attention { hidden = try attention(hidden) }
-        return try second(hidden)
+        return try second(consume hidden)
     }
 }

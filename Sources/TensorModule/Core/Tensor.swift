@@ -59,6 +59,12 @@ public struct Tensor: Sendable {
         return try body(storage.buffer)
     }
 
+    /// Whether this value is the only one using its memory, so an operation that consumes it may write
+    /// its result over the elements.
+    mutating func ownsElementsExclusively() -> Bool {
+        isKnownUniquelyReferenced(&storage) && storage.ownsMemory
+    }
+
     /// The same elements viewed with another shape of equal element count (no copy).
     ///
     /// One extent may be `-1`, inferred from the others.

@@ -40,6 +40,9 @@ final class TensorStorage: @unchecked Sendable {
         }
     }
 
+    /// Whether the memory is this storage's own (not borrowed from another's).
+    var ownsMemory: Bool { owner == nil }
+
     var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: count)
     }

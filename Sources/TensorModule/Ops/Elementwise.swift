@@ -15,6 +15,23 @@ extension Tensor {
     /// Applies `op` element-wise with NumPy/PyTorch broadcasting.
     ///
     /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` if the shapes do not broadcast.
+    /// `self + other` for tensors of one shape, written over this tensor's own elements when no other
+    /// value shares them (see ``groupNormConsuming(groups:weight:bias:epsilon:activation:)``),
+    /// otherwise into a new tensor. Same results as ``broadcasting(_:operation:_:)`` with `+`.
+    ///
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when the shapes differ.
+    public consuming func addingConsuming(_ other: Tensor, operation: String = "add") throws(TensorError) -> Tensor {
+        guard shape == other.shape else {
+            throw .shapeMismatch(operation: operation, details: "\(shape) and \(other.shape) differ")
+        }
+        guard ownsElementsExclusively() else { return try broadcasting(other, operation: operation, +) }
+        let o = mutablePointer, b = other.pointer
+        parallelFor(count, minimumChunk: 16384) { range in
+            for i in range { o[i] += b[i] }
+        }
+        return self
+    }
+
     public func broadcasting(_ other: Tensor, operation: String = "broadcast",
                              _ op: @Sendable (Float, Float) -> Float) throws(TensorError) -> Tensor {
         guard let outShape = Tensor.broadcastShape(shape, other.shape) else {

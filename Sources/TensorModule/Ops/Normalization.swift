@@ -14,15 +14,46 @@ extension Tensor {
     /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when `C` does not fit.
     public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float,
                           activation: Activation? = nil) throws(TensorError) -> Tensor {
+        try validateGroupNorm(groups: groups, weight: weight, bias: bias)
+        let out = Tensor.uninitialized(shape)
+        groupNormalize(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation,
+                       into: out.mutablePointer)
+        return out
+    }
+
+    /// ``groupNorm(groups:weight:bias:epsilon:activation:)`` written over this tensor's own elements
+    /// when no other value shares them (a tensor handed over with `consume` that nothing else needs),
+    /// otherwise into a new tensor. The result is the same either way; only the memory differs.
+    ///
+    /// - Parameters: As ``groupNorm(groups:weight:bias:epsilon:activation:)``.
+    /// - Throws: As ``groupNorm(groups:weight:bias:epsilon:activation:)``.
+    public consuming func groupNormConsuming(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float,
+                                             activation: Activation? = nil) throws(TensorError) -> Tensor {
+        guard ownsElementsExclusively() else {
+            return try groupNorm(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation)
+        }
+        try validateGroupNorm(groups: groups, weight: weight, bias: bias)
+        // Each group's statistics are taken before any of its elements is written, and groups do not
+        // overlap, so the output may be the input.
+        groupNormalize(groups: groups, weight: weight, bias: bias, epsilon: epsilon, activation: activation,
+                       into: mutablePointer)
+        return self
+    }
+
+    private func validateGroupNorm(groups: Int, weight: Tensor?, bias: Tensor?) throws(TensorError) {
         guard rank >= 2, groups > 0, shape[1] % groups == 0,
               weight.map({ $0.shape == [shape[1]] }) ?? true, bias.map({ $0.shape == [shape[1]] }) ?? true else {
             throw .shapeMismatch(operation: "groupNorm", details: "input \(shape), \(groups) groups, weight \(weight?.shape ?? []), bias \(bias?.shape ?? [])")
         }
+    }
+
+    /// The normalization of a validated input into `o` (which may be the input's own elements).
+    private func groupNormalize(groups: Int, weight: Tensor?, bias: Tensor?, epsilon: Float, activation: Activation?,
+                                into o: UnsafeMutablePointer<Float>) {
         let (batch, channels) = (shape[0], shape[1])
         let spatial = count / max(1, batch * channels)
         let perGroup = channels / groups
-        let out = Tensor.uninitialized(shape)
-        let x = pointer, o = out.mutablePointer
+        let x = pointer
         let w = weight?.pointer, b = bias?.pointer
         parallelFor(batch * groups) { range in
             for ng in range {
@@ -37,7 +68,6 @@ extension Tensor {
                 }
             }
         }
-        return out
     }
 
     /// Mean (as a float pair `high + low`) and `1/√(variance + ε)` of `count` elements, in two

@@ -46,7 +46,10 @@ public enum Measure {
     private static func statusMiB(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
-              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+              // "VmHWM:\t 8289280 kB": the field is padded to 8 digits, so from 10⁷ kB (9766 MiB) on no space
+              // follows the tab; split on both.
+              let kilobytes = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
+        else { return .nan }
         return kilobytes / 1024
     }
 }

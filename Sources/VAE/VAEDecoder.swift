@@ -114,11 +114,20 @@ public struct VAEDecoder: LatentDecoding {
     /// Decodes latents in the VAE's own scale (diffusers' `vae.decode(z).sample`): no division by
     /// `scaling_factor`.
     ///
+    /// Runs in ``ComputeMemory/withoutGrowingCache(_:)``: the decoder's activations are few, large and
+    /// of a new size at every level, so buffers the pool kept would only sit beside them and raise the
+    /// peak (a 512² decode: 1448 MiB with them, 1139–1218 MiB without).
+    ///
     /// - Parameter unscaledLatents: `[N, latent_channels, h, w]`.
     /// - Returns: `[N, out_channels, h · 8, w · 8]` (for SD), not clamped.
     /// - Throws: As ``decode(latents:)``.
     public func decode(unscaledLatents: Tensor) throws(VAEError) -> Tensor {
         try validate(unscaledLatents, parameter: "unscaledLatents")
+        return try ComputeMemory.withoutGrowingCache { () throws(VAEError) in try decodeValidated(unscaledLatents) }
+    }
+
+    /// ``decode(unscaledLatents:)`` after validation: whole, or tile by tile.
+    private func decodeValidated(_ unscaledLatents: Tensor) throws(VAEError) -> Tensor {
         if let tiling {
             let plan = try TilePlan.decoding(tiling, downsamplingFactor: downsamplingFactor)
             if unscaledLatents.shape[2] > plan.inputTile || unscaledLatents.shape[3] > plan.inputTile {

@@ -19,7 +19,7 @@ struct ConsumingOperationTests {
         let input = Self.values([2, 8, 64, 64], seed: 3)
         let expected = try input.groupNorm(groups: 4, weight: weight, bias: bias, epsilon: 1e-6, activation: .silu)
 
-        var handed = Self.fresh(input)
+        let handed = Self.fresh(input)
         let memory = handed.mutablePointer
         let result = try (consume handed).groupNormConsuming(groups: 4, weight: weight, bias: bias, epsilon: 1e-6, activation: .silu)
         #expect(result.pointer == memory, "a uniquely held input is normalized in place")
@@ -38,7 +38,7 @@ struct ConsumingOperationTests {
     func addingReusesMemory() throws {
         let a = Self.values([2, 4, 96, 96], seed: 4), b = Self.values([2, 4, 96, 96], seed: 5)
         let expected = try a.broadcasting(b, +)
-        var handed = Self.fresh(a)
+        let handed = Self.fresh(a)
         let memory = handed.mutablePointer
         let sum = try (consume handed).addingConsuming(b)
         #expect(sum.pointer == memory && sum.scalars == expected.scalars)

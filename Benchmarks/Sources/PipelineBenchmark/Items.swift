@@ -114,18 +114,13 @@ struct ItemRunner {
             var decoder = try models.decoder()
             decoder.tiling = VAETiling(tileSize: 512)
             let latents = SyntheticInputs.gaussian([1, 4, 128, 128], seed: 3)
-            return try timed(item, runs: runs, warmup: 0) { [decoder] in
-                _ = try ComputeMemory.withoutGrowingCache { try decoder.decode(latents: latents) }
-            }
+            return try timed(item, runs: runs, warmup: 0) { [decoder] in _ = try decoder.decode(latents: latents) }
         case .vae512, .vae256, .vae768, .vae1024:
             let decoder = try models.decoder()
             let side = item.latentSide
             let latents = SyntheticInputs.gaussian([1, 4, side, side], seed: 3)
-            // No warm-up: a decode is seconds to tens of seconds, far above first-touch costs. Kept
-            // buffers are handled as the pipeline's decode handles them.
-            return try timed(item, runs: runs, warmup: 0) {
-                _ = try ComputeMemory.withoutGrowingCache { try decoder.decode(latents: latents) }
-            }
+            // No warm-up: a decode is seconds to tens of seconds, far above first-touch costs.
+            return try timed(item, runs: runs, warmup: 0) { _ = try decoder.decode(latents: latents) }
         case .generate512, .generate256:
             return try generation(item, side: item == .generate512 ? 512 : 256, pipeline: models.pipeline(), guidance: 7.5)
         case .previewTAESD512, .previewApproximation512:

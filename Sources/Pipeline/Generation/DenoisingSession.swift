@@ -305,10 +305,10 @@ public final class DenoisingSession {
 
     /// Decodes the current latents into images.
     ///
-    /// The buffers the denoising loop kept for reuse are released first
-    /// (``ComputeMemory/releaseCachedBuffers()``): neither phase can reuse the other's sizes. The
-    /// decode itself runs in ``ComputeMemory/withoutGrowingCache(_:)``, so that the decoder's kept
-    /// buffers never sit beside its live activations, and they are released afterwards.
+    /// The buffers the denoising loop kept for reuse are released first and the decoder's afterwards
+    /// (``ComputeMemory/releaseCachedBuffers()``): neither phase can reuse the other's sizes, and
+    /// holding them would only raise the peak. (The decoder itself keeps its buffers from growing the
+    /// process, see `VAEDecoder.decode(unscaledLatents:)`.)
     ///
     /// - Returns: One image per latent.
     /// - Throws: ``PipelineError`` from the decoder.
@@ -317,9 +317,7 @@ public final class DenoisingSession {
         defer { ComputeMemory.releaseCachedBuffers() }
         // After a hand-over the refiner's VAE decodes, as diffusers' refiner call does.
         let decoder = activeRefiner?.pipeline.decoder ?? pipeline.decoder
-        let decoded = try attributing(to: "VAE decoder") {
-            try ComputeMemory.withoutGrowingCache { try decoder.decode(latents: latents) }
-        }
+        let decoded = try attributing(to: "VAE decoder") { try decoder.decode(latents: latents) }
         var images: [RGBImage] = []
         for index in 0..<latents.shape[0] { images.append(try RGBImage(decoderOutput: decoded, index: index)) }
         if let blur = parameters.maskBlur, let mask = parameters.mask, let original = parameters.initImage {

@@ -39,7 +39,7 @@ final class BufferPool: Sendable {
         }
     }
     /// Open ``withoutGrowing(_:)`` scopes.
-    private let leanScopes = Atomic<Int>(0)
+    private let nonGrowingScopes = Atomic<Int>(0)
 
     /// Runs `body` with the pool never making the process larger than its live tensors need: a request
     /// that no kept buffer serves first returns kept buffers (oldest first) of at least its size to
@@ -49,8 +49,8 @@ final class BufferPool: Sendable {
     /// Scopes nest and may overlap between threads; the rule applies to all allocations while one is
     /// open.
     func withoutGrowing<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        leanScopes.add(1, ordering: .relaxed)
-        defer { leanScopes.subtract(1, ordering: .relaxed) }
+        nonGrowingScopes.add(1, ordering: .relaxed)
+        defer { nonGrowingScopes.subtract(1, ordering: .relaxed) }
         return try body()
     }
 
@@ -89,12 +89,12 @@ final class BufferPool: Sendable {
         }
         let size = (byteCount + 4095) & ~4095
         let largest = Int(Double(size) / BufferPool.maximumSlack)
-        let lean = leanScopes.load(ordering: .relaxed) > 0
+        let nonGrowing = nonGrowingScopes.load(ordering: .relaxed) > 0
         let (reused, evicted) = state.withLock { state -> (Entry?, [Entry]) in
             guard let fit = state.free.keys.filter({ $0 >= size && $0 <= largest }).min(),
                   let entry = state.free[fit]?.popLast() else {
                 state.allocatedBytes += size
-                return (nil, lean ? evictOldest(from: &state, above: Swift.max(0, state.retainedBytes - size)) : [])
+                return (nil, nonGrowing ? evictOldest(from: &state, above: Swift.max(0, state.retainedBytes - size)) : [])
             }
             if state.free[fit]?.isEmpty == true { state.free[fit] = nil }
             state.retainedBytes -= fit

@@ -24,7 +24,7 @@ public enum ComputeMemory {
     /// tensors alone.
     ///
     /// For work whose tensors are few, large and of varied sizes, where what the pool keeps would
-    /// otherwise sit beside the live tensors: the pipeline decodes this way. While a scope is open,
+    /// otherwise sit beside the live tensors: `VAEDecoder` decodes this way. While a scope is open,
     /// the rule applies to work on other threads too.
     ///
     /// - Parameter body: The work.

@@ -15,23 +15,6 @@ extension Tensor {
     /// Applies `op` element-wise with NumPy/PyTorch broadcasting.
     ///
     /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` if the shapes do not broadcast.
-    /// `self + other` for tensors of one shape, written over this tensor's own elements when no other
-    /// value shares them (see ``groupNormConsuming(groups:weight:bias:epsilon:activation:)``),
-    /// otherwise into a new tensor. Same results as ``broadcasting(_:operation:_:)`` with `+`.
-    ///
-    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when the shapes differ.
-    public consuming func addingConsuming(_ other: Tensor, operation: String = "add") throws(TensorError) -> Tensor {
-        guard shape == other.shape else {
-            throw .shapeMismatch(operation: operation, details: "\(shape) and \(other.shape) differ")
-        }
-        guard ownsElementsExclusively() else { return try broadcasting(other, operation: operation, +) }
-        let o = mutablePointer, b = other.pointer
-        parallelFor(count, minimumChunk: 16384) { range in
-            for i in range { o[i] += b[i] }
-        }
-        return self
-    }
-
     public func broadcasting(_ other: Tensor, operation: String = "broadcast",
                              _ op: @Sendable (Float, Float) -> Float) throws(TensorError) -> Tensor {
         guard let outShape = Tensor.broadcastShape(shape, other.shape) else {
@@ -40,9 +23,7 @@ extension Tensor {
         let out = Tensor.uninitialized(outShape)
         let o = out.mutablePointer, a = pointer, b = other.pointer
         if shape == other.shape {
-            parallelFor(count, minimumChunk: 16384) { range in
-                for i in range { o[i] = op(a[i], b[i]) }
-            }
+            Tensor.combine(a, b, into: o, count: count, op)
             return out
         }
         if other.count == 1 {
@@ -74,6 +55,29 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// `self + other` for tensors of one shape, written over this tensor's own elements when no other
+    /// value shares them (see ``groupNormConsuming(groups:weight:bias:epsilon:activation:)``),
+    /// otherwise into a new tensor. Same results as ``broadcasting(_:operation:_:)`` with `+`.
+    ///
+    /// - Throws: ``TensorError/shapeMismatch(operation:details:)`` when the shapes differ.
+    public consuming func addingConsuming(_ other: Tensor, operation: String = "add") throws(TensorError) -> Tensor {
+        guard shape == other.shape else {
+            throw .shapeMismatch(operation: operation, details: "\(shape) and \(other.shape) differ")
+        }
+        guard ownsElementsExclusively() else { return try broadcasting(other, operation: operation, +) }
+        Tensor.combine(pointer, other.pointer, into: mutablePointer, count: count, +)
+        return self
+    }
+
+    /// `o[i] = op(a[i], b[i])` over `count` elements on all cores; `o` may be `a` (each element is read
+    /// before it is written).
+    private static func combine(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into o: UnsafeMutablePointer<Float>,
+                                count: Int, _ op: @Sendable (Float, Float) -> Float) {
+        parallelFor(count, minimumChunk: 16384) { range in
+            for i in range { o[i] = op(a[i], b[i]) }
+        }
     }
 
     /// Element strides of `shape` aligned to `target`, with 0 where the dimension is broadcast.

@@ -165,25 +165,26 @@ public struct StoredTensor: Sendable {
     /// - Precondition: `row` lies in the first dimension.
     public func writeFloat32(row: Int, into destination: UnsafeMutablePointer<Float>) {
         precondition(rank >= 1 && (0..<shape[0]).contains(row), "row \(row) of \(shape)")
-        let width = count / shape[0], range = (row * width)..<((row + 1) * width)
-        switch representation {
-        case .float32(let tensor):
-            tensor.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + range.lowerBound, count: width) }
-        case .halfWidth(let buffer, let offset):
-            buffer.widen((offset + range.lowerBound)..<(offset + range.upperBound), into: destination)
-        }
-        for update in lowRankUpdates { update.add(rows: row..<(row + 1), into: destination) }
+        writeFloat32(rows: row..<(row + 1), into: destination)
     }
 
     /// The widened elements plus the low-rank deltas, written to `destination` (`count` floats).
     private func writeFloat32(into destination: UnsafeMutablePointer<Float>) {
+        writeFloat32(rows: 0..<(shape.first ?? 1), into: destination)
+    }
+
+    /// Rows `rows` of the outermost dimension (a scalar is one row), widened, plus the matching rows of
+    /// the low-rank deltas, written to `destination`.
+    private func writeFloat32(rows: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let width = count / Swift.max(1, shape.first ?? 1)
+        let elements = (rows.lowerBound * width)..<(rows.upperBound * width)
         switch representation {
         case .float32(let tensor):
-            tensor.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: count) }
+            tensor.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + elements.lowerBound, count: elements.count) }
         case .halfWidth(let buffer, let offset):
-            buffer.widen(offset..<(offset + count), into: destination)
+            buffer.widen((offset + elements.lowerBound)..<(offset + elements.upperBound), into: destination)
         }
-        for update in lowRankUpdates { update.add(rows: 0..<update.rows, into: destination) }
+        for update in lowRankUpdates { update.add(rows: rows, into: destination) }
     }
 
     /// The same elements viewed with another shape of equal element count (no copy).

@@ -140,12 +140,53 @@ static inline __m256i sd_w4_mask8(size_t n) {
 #define SD_SET1 _mm256_set1_ps
 #include "winograd4_template.h"
 
+// Widens the 9·n IEEE halves of n ≤ 8 consecutive 3×3 filters (any alignment) into `wide` with F16C,
+// which every AVX2 CPU this runs on has (the caller checks it).
+__attribute__((target("avx2,fma,f16c")))
+static inline void sd_w4_widen_filters_avx2(const uint8_t *half, size_t n, float *wide) {
+    size_t count = 9 * n, i = 0;
+    for (; i + 8 <= count; i += 8)
+        _mm256_storeu_ps(wide + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(half + 2 * i))));
+    if (i < count) {
+        // A full 16-byte load could read past the weight's last byte: copy the last halves instead.
+        uint16_t rest[8] = { 0 };
+        memcpy(rest, half + 2 * i, 2 * (count - i));
+        _mm256_maskstore_ps(wide + i, sd_w4_mask8(count - i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)rest)));
+    }
+}
+
+__attribute__((target("avx2,fma,f16c")))
+void sd_winograd4_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane) {
+    float wide[9 * 8];
+    for (size_t f = 0; f < count; f += 8) {
+        size_t n = count - f < 8 ? count - f : 8;
+        sd_w4_widen_filters_avx2((const uint8_t *)weight + 18 * f, n, wide);
+        sd_winograd4_filters_avx2(wide, n, u + f, plane);
+    }
+}
+
+__attribute__((target("avx2,fma,f16c")))
+void sd_winograd_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane) {
+    float wide[9 * 8];
+    for (size_t f = 0; f < count; f += 8) {
+        size_t n = count - f < 8 ? count - f : 8;
+        sd_w4_widen_filters_avx2((const uint8_t *)weight + 18 * f, n, wide);
+        sd_winograd_filters_avx2(wide, n, u + f, plane);
+    }
+}
+
 #else
 // Not x86: never called (Swift checks the CPU first).
 void sd_winograd4_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
     (void)weight; (void)count; (void)u; (void)plane;
 }
 void sd_winograd_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
+    (void)weight; (void)count; (void)u; (void)plane;
+}
+void sd_winograd4_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane) {
+    (void)weight; (void)count; (void)u; (void)plane;
+}
+void sd_winograd_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane) {
     (void)weight; (void)count; (void)u; (void)plane;
 }
 void sd_winograd4_filters_avx512(const float *weight, size_t count, float *u, size_t plane) {

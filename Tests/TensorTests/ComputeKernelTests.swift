@@ -155,7 +155,8 @@ struct ComputeKernelTests {
     func gemmThreadIndependence() throws {
         let saved = ComputeConfiguration.threads
         defer { ComputeConfiguration.threads = saved }
-        for (m, n, k) in [(300, 200, 96), (64, 520, 40), (2, 130, 70)] {
+        // 154×768: the text encoder's projections, cut into eight column tiles for the threads.
+        for (m, n, k) in [(300, 200, 96), (64, 520, 40), (2, 130, 70), (154, 768, 24)] {
             let a = Self.tensor([m, k], seed: 4), b = Self.tensor([n, k], seed: 5)
             ComputeConfiguration.threads = 1
             let one = try a.matmul(b, transposeOther: true)
@@ -164,6 +165,41 @@ struct ComputeKernelTests {
             let single = try OpenBLAS.withSingleThreadedCalls { try a.matmul(b, transposeOther: true) }
             #expect(one.scalars == two.scalars && two.scalars == single.scalars, "\(m)×\(n)×\(k)")
         }
+    }
+
+    @Test("Products are cut into equal tiles, at least eight when the shape allows; single-threaded call sites keep 256×512")
+    func gemmTiling() throws {
+        func tiles(_ m: Int, _ n: Int, sharedOut: Bool = true) -> (side: (Int, Int), count: Int) {
+            let side = GEMM.tiling(m: m, n: n, sharedOut: sharedOut)
+            return (side, ((m + side.rows - 1) / side.rows) * ((n + side.columns - 1) / side.columns))
+        }
+        // Large products: tiles of at most 256 × 512, equal (1280 columns: 3 × 432, not 512 + 512 + 256).
+        #expect(tiles(8192, 320).side == (256, 320) && tiles(8192, 1280).side == (256, 432))
+        // 320 rows: two equal tiles, not 256 + 64; then split along the columns to eight tiles.
+        #expect(tiles(320, 1024).side == (160, 256) && tiles(320, 1024).count == 8)
+        // The text encoder (154 × 768): A is the small operand, so the columns are split.
+        #expect(tiles(154, 768).side == (160, 96) && tiles(154, 768).count == 8)
+        // An im2col convolution at 8² (1280 output channels × 64 positions): rows are split.
+        #expect(tiles(1280, 64).side == (160, 64) && tiles(1280, 64).count == 8)
+        // Too small to split: one tile.
+        #expect(tiles(20, 50).count == 1)
+        // Winograd's and attention's single-threaded GEMMs: the fixed tiles.
+        #expect(tiles(320, 1024, sharedOut: false).side == (256, 512))
+        // Every element is computed once: a split product equals the naive one (float32 sums of 24
+        // products of values ≤ 1 in magnitude: ≤ 24 · 2⁻²⁴ · 24 ≈ 3.4e-5 apart).
+        let (m, n, k) = (154, 300, 24)
+        let a = Self.tensor([m, k], seed: 8), b = Self.tensor([k, n], seed: 9)
+        let product = try a.matmul(b)
+        let (x, y) = (a.scalars, b.scalars)
+        var worst: Float = 0
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for p in 0..<k { sum += x[i * k + p] * y[p * n + j] }
+                worst = max(worst, abs(sum - product.scalars[i * n + j]))
+            }
+        }
+        #expect(worst <= 3.4e-5)
     }
 
     @Test("Freed large buffers are reused for requests that fill most of them")

@@ -158,7 +158,7 @@ struct Winograd4x4Tests {
         }
     }
 
-    @Test("A float16 weight gives the same convolution as its float32 widening (fused into the filter transform on AVX-512)",
+    @Test("A float16 weight gives the same convolution as its float32 widening (fused into the filter transform on AVX-512 and AVX2 with F16C)",
           arguments: [
               Case(batch: 2, channels: 16, outChannels: 24, height: 32, width: 32, padding: .uniform(1)),  // F(4×4)
               Case(batch: 1, channels: 9, outChannels: 17, height: 13, width: 21, padding: .uniform(1)),   // F(2×2)

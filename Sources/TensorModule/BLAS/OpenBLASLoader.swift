@@ -67,7 +67,7 @@ enum OpenBLAS {
     /// cache, with no hand-off between threads).
     ///
     /// The setting is process-wide: GEMMs other threads start meanwhile also run on their calling
-    /// thread, which only affects speed: ``GEMM`` computes the same fixed tiles either way, so results
+    /// thread, which only affects speed: ``GEMM`` computes the same tiles either way, so results
     /// are the same.
     static func withSingleThreadedCalls<Result>(_ body: () throws -> Result) rethrows -> Result {
         singleThreadedCallers.withLock { $0 += 1 }

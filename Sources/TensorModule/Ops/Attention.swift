@@ -91,7 +91,7 @@ private struct AttentionLayout {
             let span = Swift.min(keyBlock, visibleKeys - first)
             GEMM.sgemm(transposeA: false, transposeB: true, m: count, n: span, k: headDim, alpha: scale,
                        a: query + rows.lowerBound * width, lda: width, b: key + first * width, ldb: width,
-                       c: scores, ldc: span)
+                       c: scores, ldc: span, sharedOut: false)
             for r in 0..<count {
                 let row = scores + r * span
                 if causal {
@@ -117,7 +117,7 @@ private struct AttentionLayout {
             }
             GEMM.sgemm(transposeA: false, transposeB: false, m: count, n: valueDim, k: span,
                        a: scores, lda: span, b: value + first * valueWidth, ldb: valueWidth,
-                       beta: first == 0 ? 0 : 1, c: out, ldc: valueWidth)
+                       beta: first == 0 ? 0 : 1, c: out, ldc: valueWidth, sharedOut: false)
             first += span
         }
         if visibleKeys == 0 {

@@ -40,9 +40,10 @@ extension Tensor {
     /// `conv2d` with the weight in the precision it is stored in.
     ///
     /// A float16 weight of a convolution that goes by Winograd is widened inside the filter
-    /// transform (on AVX-512 machines), which saves a separate widening pass over it; other weights
-    /// are widened first (``StoredTensor/withFloat32(_:)``). Widening is exact, so the result is the
-    /// same either way. A weight carrying low-rank updates (a LoRA) is always widened and merged first.
+    /// transform (on AVX-512 machines, and AVX2 machines with F16C), which saves a separate widening
+    /// pass over it; other weights are widened first (``StoredTensor/withFloat32(_:)``). Widening is
+    /// exact, so the result is the same either way. A weight carrying low-rank updates (a LoRA) is
+    /// always widened and merged first.
     ///
     /// - Parameters:
     ///   - weight: `[outChannels, inChannels, kernelHeight, kernelWidth]`, PyTorch's layout.

@@ -1,4 +1,5 @@
 import Foundation
+import _CHalfPrecision
 import _CVectorKernels
 
 /// 3×3 stride-1 convolution by Winograd's minimal filtering F(m×m, 3×3) with m = 2 or 4 (Lavin &
@@ -45,10 +46,20 @@ enum Winograd {
     }()
 
     /// Whether float16 filters may be widened inside the filter transform (`Filters.float16`), on
-    /// AVX-512 machines. The environment variable `SD_WINOGRAD_FUSED_F16=0` turns it off (widening
-    /// first, as before): an internal knob for benchmarking, like ``forcedTile``.
+    /// AVX-512 machines and on AVX2 machines with F16C. The environment variable
+    /// `SD_WINOGRAD_FUSED_F16=0` turns it off (widening first, as before): an internal knob for
+    /// benchmarking, like ``forcedTile``.
     static let fusesHalfWidening: Bool = {
-        VectorMath.kernelLevel == .avx512 && ProcessInfo.processInfo.environment["SD_WINOGRAD_FUSED_F16"] != "0"
+        halfFilterLevel != nil && ProcessInfo.processInfo.environment["SD_WINOGRAD_FUSED_F16"] != "0"
+    }()
+
+    /// The C kernels that can widen float16 filters inside the transform on this CPU, if any.
+    static let halfFilterLevel: VectorMath.KernelLevel? = {
+        switch VectorMath.kernelLevel {
+        case .avx512: return .avx512
+        case .avx2: return sd_half_precision_hardware() != 0 ? .avx2 : nil
+        case .portable: return nil
+        }
     }()
 
     /// Whether `conv2d` should take this path (with either tile size) for the given operands.
@@ -105,7 +116,7 @@ enum Winograd {
     /// The 3×3 filters `[K, C, 3, 3]` of a convolution, as stored.
     enum Filters {
         case float32(UnsafePointer<Float>)
-        /// IEEE half precision, any alignment; only on AVX-512 machines (`transformHalfFilters`).
+        /// IEEE half precision, any alignment; only where ``halfFilterLevel`` is set (`transformHalfFilters`).
         case float16(UnsafeRawPointer)
     }
 
@@ -155,7 +166,7 @@ enum Winograd {
                         for xi in range {
                             GEMM.sgemm(transposeA: false, transposeB: false, m: kc, n: tiles, k: c,
                                        a: u + xi * kc * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
-                                       c: m + xi * kc * tiles, ldc: tiles)
+                                       c: m + xi * kc * tiles, ldc: tiles, sharedOut: false)
                         }
                     }
                 }
@@ -190,17 +201,20 @@ enum Winograd {
     }
 
     /// ``transformFilters(_:outChannels:channels:into:level:)`` or its F(4×4) counterpart for
-    /// filters stored as IEEE half precision, widened inside the transform (AVX-512 only).
+    /// filters stored as IEEE half precision, widened inside the transform (AVX-512, or AVX2 with F16C).
     static func transformHalfFilters(_ weight: UnsafeRawPointer, outChannels k: Int, channels c: Int, tile: Int,
                                      into u: UnsafeMutablePointer<Float>) {
-        precondition(VectorMath.kernelLevel == .avx512, "float16 filter transform without AVX-512")
+        guard let level = halfFilterLevel else {
+            preconditionFailure("float16 filter transform without AVX-512 or AVX2 with F16C")
+        }
         let plane = k * c
         parallelFor(plane, minimumChunk: 2048) { range in
-            let count = range.count, first = range.lowerBound
-            if tile == 4 {
-                sd_winograd4_filters_f16_avx512(weight + 18 * first, count, u + first, plane)
-            } else {
-                sd_winograd_filters_f16_avx512(weight + 18 * first, count, u + first, plane)
+            let (source, count, destination) = (weight + 18 * range.lowerBound, range.count, u + range.lowerBound)
+            switch (level, tile) {
+            case (.avx512, 4): sd_winograd4_filters_f16_avx512(source, count, destination, plane)
+            case (.avx512, _): sd_winograd_filters_f16_avx512(source, count, destination, plane)
+            case (_, 4): sd_winograd4_filters_f16_avx2(source, count, destination, plane)
+            default: sd_winograd_filters_f16_avx2(source, count, destination, plane)
             }
         }
     }

@@ -58,6 +58,9 @@ void sd_winograd4_output_portable(const float *m, size_t plane, size_t columns, 
 
 /// The F(2×2) (`sd_winograd_filters_*`) and F(4×4) filter transforms of `count` consecutive 3×3
 /// filters stored as IEEE half precision (18 bytes each, any alignment), widened on the fly (exact):
-/// the same result as widening first, without a float32 copy of the weight. AVX-512 only.
+/// the same result as widening first, without a float32 copy of the weight. AVX-512, or AVX2 with
+/// F16C (the _avx2 variants; the caller checks F16C).
 void sd_winograd_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane);
 void sd_winograd4_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane);
+void sd_winograd_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane);
+void sd_winograd4_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane);

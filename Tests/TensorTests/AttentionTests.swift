@@ -1,5 +1,5 @@
 import Testing
-import TensorModule
+@testable import TensorModule
 
 /// Multi-head attention against `F.scaled_dot_product_attention` on heads-interleaved
 /// `[b, n, heads · d]` tensors (tolerance: ``Tolerance/gemm``; two GEMMs and a softmax).
@@ -30,6 +30,50 @@ struct AttentionTests {
         let q = try fixture(testCase.name, "q"), k = try fixture(testCase.name, "k"), v = try fixture(testCase.name, "v")
         let out = try q.attention(key: k, value: v, heads: testCase.heads, causal: testCase.causal, scale: testCase.scale)
         expectClose(out, try fixture(testCase.name, "out"), tolerance: Tolerance.gemm, testCase.name)
+    }
+
+    @Test("A block's scores, by the AVX2 kernel and by GEMM, equal a float64 sum within float32 rounding",
+          arguments: [(1, 1, 40), (3, 7, 40), (5, 9, 64), (4, 24, 80), (6, 25, 160), (9, 77, 3), (13, 50, 17), (257, 512, 40)])
+    func blockScores(_ shape: (rows: Int, keys: Int, dimensions: Int)) {
+        let (rows, keys, dims) = shape
+        let stride = dims + 5  // Q and K are read in place from wider rows (interleaved heads).
+        let q = ComputeKernelTests.values(rows * stride, seed: 31), k = ComputeKernelTests.values(keys * stride, seed: 32)
+        let scale: Float = 0.37
+        var methods = [false]
+        if sd_x86_vector_tier_for_tests() >= 2 { methods.append(true) }
+        for byKernel in methods {
+            // One float past the block, to see that nothing is written beyond it.
+            var scores = [Float](repeating: .nan, count: rows * keys + 1)
+            var packed = [Float](repeating: .nan, count: ((keys + 7) / 8 * 8 + rows) * dims)
+            q.withUnsafeBufferPointer { q in
+                k.withUnsafeBufferPointer { k in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        packed.withUnsafeMutableBufferPointer { p in
+                            AttentionScores.compute(byKernel: byKernel, query: q.baseAddress!, key: k.baseAddress!,
+                                                    stride: stride, rows: rows, keys: keys, dimensions: dims, scale: scale,
+                                                    into: s.baseAddress!, packedKeys: p.baseAddress!)
+                        }
+                    }
+                }
+            }
+            var worst = 0.0
+            for r in 0..<rows {
+                for j in 0..<keys {
+                    var exact = 0.0, magnitude = 0.0
+                    for d in 0..<dims {
+                        let product = Double(q[r * stride + d]) * Double(k[j * stride + d])
+                        exact += product
+                        magnitude += abs(product)
+                    }
+                    // A float32 sum of `dims` products, then the scale: each step rounds by at most
+                    // 2⁻²⁴ of the running magnitude, so (dims + 1) · 2⁻²⁴ · Σ|products| · scale bounds it.
+                    let bound = Double(dims + 1) * 0x1p-24 * magnitude * Double(scale) + 1e-30
+                    worst = max(worst, abs(Double(scores[r * keys + j]) - exact * Double(scale)) / bound)
+                }
+            }
+            #expect(worst <= 1, "\(byKernel ? "kernel" : "GEMM") \(rows)×\(keys)×\(dims): \(worst) of the bound")
+            #expect(scores[rows * keys].isNaN, "wrote past the block")
+        }
     }
 
     @Test("The long cases really exceed one query block")

@@ -1,3 +1,6 @@
+import Foundation
+import _CVectorKernels
+
 extension Tensor {
     /// Queries per block: enough rows for each GEMM to amortise packing its keys and values.
     static let attentionQueryBlock = 256
@@ -6,6 +9,18 @@ extension Tensor {
     /// SD's 4096-token self-attention, CPU time relative to one block of all 4096 keys: 512 keys
     /// 0.83, 256 keys 0.88; 128 queries per block instead of 256: 0.9–1.0.
     static let attentionKeyBlock = 512
+    /// Whether a block's scores come from the SDK's own kernel (`sd_attention_scores_avx2`) rather
+    /// than an OpenBLAS GEMM, for heads up to ``scoreKernelHeadDimensions`` wide: on AVX2 machines
+    /// without AVX-512, where it was measured faster (see Performance.md). AVX-512 machines keep OpenBLAS's SkylakeX kernel, which it was not measured
+    /// against. The environment variable `SD_ATTENTION_KERNEL=0` turns it off: an internal knob for
+    /// benchmarking one against the other.
+    static let usesScoreKernel = VectorMath.kernelLevel == .avx2
+        && ProcessInfo.processInfo.environment["SD_ATTENTION_KERNEL"] != "0"
+    /// The widest heads the score kernel takes: the widest measured. One core, a 256-query ×
+    /// 512-key block, against OpenBLAS's single-threaded GEMM (AMD EPYC, Zen 3): 79 against 59
+    /// GFLOPS at 40 dimensions (SD 1.x's first level), 77 against 64 at 64 (SD 2.x, SDXL), 81
+    /// against 66 at 80, 79 against 76 at 160.
+    static let scoreKernelHeadDimensions = 160
 
     /// Multi-head scaled dot-product attention, `softmax(Q Kᵀ · scale [+ causal mask]) V`, on
     /// `[batch, tokens, heads · headDim]` tensors, with heads interleaved as PyTorch's
@@ -42,7 +57,8 @@ extension Tensor {
             keys: keys, width: width, valueWidth: valueWidth, headDim: width / heads, valueDim: valueWidth / heads,
             causal: causal, scale: scale ?? 1 / Float(width / heads).squareRoot(),
             queryBlock: Swift.min(queries, Tensor.attentionQueryBlock),
-            keyBlock: Swift.max(1, Swift.min(keys, Tensor.attentionKeyBlock)))
+            keyBlock: Swift.max(1, Swift.min(keys, Tensor.attentionKeyBlock)),
+            scoreKernel: Tensor.usesScoreKernel && width / heads <= Tensor.scoreKernelHeadDimensions)
         let blocksPerHead = (queries + layout.queryBlock - 1) / layout.queryBlock
         let q = pointer, k = key.pointer, v = value.pointer, o = out.mutablePointer
         OpenBLAS.withSingleThreadedCalls {
@@ -71,9 +87,12 @@ private struct AttentionLayout {
     let causal: Bool
     let scale: Float
     let queryBlock: Int, keyBlock: Int
+    /// Whether scores come from `sd_attention_scores_avx2` instead of a GEMM.
+    let scoreKernel: Bool
 
-    /// Floats of scratch per thread: a score block, then each row's running maximum and sum.
-    var scratchCount: Int { queryBlock * (keyBlock + 2) }
+    /// Floats of scratch per thread: a score block, each row's running maximum and sum, then the
+    /// score kernel's copies of a key block (whole panels of 8 keys) and of a query block.
+    var scratchCount: Int { queryBlock * (keyBlock + 2) + (scoreKernel ? ((keyBlock + 7) / 8 * 8 + queryBlock) * headDim : 0) }
 
     /// Computes output rows `rows` of one head. Pointers are at the head's first channel of token 0.
     // swiftlint:disable:next function_parameter_count
@@ -81,6 +100,7 @@ private struct AttentionLayout {
              output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let count = rows.count
         let scores = scratch, maxima = scratch + queryBlock * keyBlock, sums = maxima + queryBlock
+        let packedKeys = sums + queryBlock
         maxima.update(repeating: -.infinity, count: count)
         sums.update(repeating: 0, count: count)
         let out = output + rows.lowerBound * valueWidth
@@ -89,9 +109,9 @@ private struct AttentionLayout {
         var first = 0
         while first < visibleKeys {
             let span = Swift.min(keyBlock, visibleKeys - first)
-            GEMM.sgemm(transposeA: false, transposeB: true, m: count, n: span, k: headDim, alpha: scale,
-                       a: query + rows.lowerBound * width, lda: width, b: key + first * width, ldb: width,
-                       c: scores, ldc: span, sharedOut: false)
+            AttentionScores.compute(byKernel: scoreKernel, query: query + rows.lowerBound * width, key: key + first * width,
+                                    stride: width, rows: count, keys: span, dimensions: headDim, scale: scale,
+                                    into: scores, packedKeys: packedKeys)
             for r in 0..<count {
                 let row = scores + r * span
                 if causal {
@@ -125,6 +145,24 @@ private struct AttentionLayout {
         }
         for r in 0..<count {
             VectorMath.scale(out + r * valueWidth, count: valueDim, by: sums[r] > 0 ? 1 / sums[r] : 0)
+        }
+    }
+}
+
+/// One block of attention scores, `S = scale · Q Kᵀ`.
+enum AttentionScores {
+    /// Writes `scores[r·keys + j] = scale · Σ_d query[r·stride + d] · key[j·stride + d]` for
+    /// `r < rows`, `j < keys`, by `sd_attention_scores_avx2` (`byKernel`, AVX2 machines only;
+    /// `packedKeys` then holds `(8·⌈keys/8⌉ + rows)·dimensions` floats of scratch) or by a single-threaded GEMM.
+    // swiftlint:disable:next function_parameter_count
+    static func compute(byKernel: Bool, query: UnsafePointer<Float>, key: UnsafePointer<Float>, stride: Int,
+                        rows: Int, keys: Int, dimensions: Int, scale: Float, into scores: UnsafeMutablePointer<Float>,
+                        packedKeys: UnsafeMutablePointer<Float>) {
+        if byKernel {
+            sd_attention_scores_avx2(query, stride, key, stride, rows, keys, dimensions, scale, scores, keys, packedKeys)
+        } else {
+            GEMM.sgemm(transposeA: false, transposeB: true, m: rows, n: keys, k: dimensions, alpha: scale,
+                       a: query, lda: stride, b: key, ldb: stride, c: scores, ldc: keys, sharedOut: false)
         }
     }
 }

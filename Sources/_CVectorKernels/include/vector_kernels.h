@@ -64,3 +64,9 @@ void sd_winograd_filters_f16_avx512(const void *weight, size_t count, float *u, 
 void sd_winograd4_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane);
 void sd_winograd_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane);
 void sd_winograd4_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane);
+
+/// Attention scores of one block: s[r·lds + j] = scale · Σ_{d < dims} q[r·ldq + d] · k[j·ldk + d] for
+/// r < rows, j < keys (Q and K strided). `packed` is scratch of at least dims · (8 · ⌈keys / 8⌉ + rows)
+/// floats. AVX2 with FMA only.
+void sd_attention_scores_avx2(const float *q, size_t ldq, const float *k, size_t ldk, size_t rows, size_t keys,
+                              size_t dims, float scale, float *s, size_t lds, float *packed);

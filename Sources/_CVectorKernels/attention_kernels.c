@@ -6,9 +6,9 @@
 
 // Attention scores S = scale · Q Kᵀ for one block of queries and keys of one head, without a GEMM
 // library: K is copied once into panels of 8 keys (dimension-major, so one 8-float load gives
-// dimension d of 8 keys), and each 4 × 24 block of S is summed in 12 registers over the head's
-// dimensions, reading Q's rows in place. A GEMM library would also pack Q, zero S first and run
-// its kernel over a reduction of only 40–160: for SD's head widths that is where its time went.
+// dimension d of 8 keys) and Q's rows next to each other, and each 6 × 16 block of S is summed in
+// 12 registers over the head's dimensions. A GEMM library also zeroes S first and runs its kernel
+// over a reduction of only 40–160, where packing both operands is a large part of its time.
 
 // Copies keys [0, count) of K (row j at k + j·ldk) into 8-key panels: panel p holds dimension d of
 // keys 8p … 8p + 7 at packed[p·8·dims + 8d + lane]; the lanes past `count` are zero.

@@ -11,9 +11,9 @@ extension Tensor {
     static let attentionKeyBlock = 512
     /// Whether a block's scores come from the SDK's own kernel (`sd_attention_scores_avx2`) rather
     /// than an OpenBLAS GEMM, for heads up to ``scoreKernelHeadDimensions`` wide: on AVX2 machines
-    /// without AVX-512, where it was measured faster (see Performance.md). AVX-512 machines keep OpenBLAS's SkylakeX kernel, which it was not measured
-    /// against. The environment variable `SD_ATTENTION_KERNEL=0` turns it off: an internal knob for
-    /// benchmarking one against the other.
+    /// without AVX-512, where it was measured faster (see Performance.md). AVX-512 machines keep
+    /// OpenBLAS's SkylakeX kernel, which it was not measured against. The environment variable
+    /// `SD_ATTENTION_KERNEL=0` turns it off: an internal knob for benchmarking one against the other.
     static let usesScoreKernel = VectorMath.kernelLevel == .avx2
         && ProcessInfo.processInfo.environment["SD_ATTENTION_KERNEL"] != "0"
     /// The widest heads the score kernel takes: the widest measured. One core, a 256-query ×
@@ -92,7 +92,9 @@ private struct AttentionLayout {
 
     /// Floats of scratch per thread: a score block, each row's running maximum and sum, then the
     /// score kernel's copies of a key block (whole panels of 8 keys) and of a query block.
-    var scratchCount: Int { queryBlock * (keyBlock + 2) + (scoreKernel ? ((keyBlock + 7) / 8 * 8 + queryBlock) * headDim : 0) }
+    var scratchCount: Int {
+        queryBlock * (keyBlock + 2) + (scoreKernel ? ((keyBlock + 7) / 8 * 8 + queryBlock) * headDim : 0)
+    }
 
     /// Computes output rows `rows` of one head. Pointers are at the head's first channel of token 0.
     // swiftlint:disable:next function_parameter_count
@@ -153,7 +155,8 @@ private struct AttentionLayout {
 enum AttentionScores {
     /// Writes `scores[r·keys + j] = scale · Σ_d query[r·stride + d] · key[j·stride + d]` for
     /// `r < rows`, `j < keys`, by `sd_attention_scores_avx2` (`byKernel`, AVX2 machines only;
-    /// `packedKeys` then holds `(8·⌈keys/8⌉ + rows)·dimensions` floats of scratch) or by a single-threaded GEMM.
+    /// `packedKeys` then holds `(8·⌈keys/8⌉ + rows)·dimensions` floats of scratch) or by a
+    /// single-threaded GEMM.
     // swiftlint:disable:next function_parameter_count
     static func compute(byKernel: Bool, query: UnsafePointer<Float>, key: UnsafePointer<Float>, stride: Int,
                         rows: Int, keys: Int, dimensions: Int, scale: Float, into scores: UnsafeMutablePointer<Float>,

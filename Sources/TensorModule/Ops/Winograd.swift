@@ -116,7 +116,8 @@ enum Winograd {
     /// The 3×3 filters `[K, C, 3, 3]` of a convolution, as stored.
     enum Filters {
         case float32(UnsafePointer<Float>)
-        /// IEEE half precision, any alignment; only where ``halfFilterLevel`` is set (`transformHalfFilters`).
+        /// IEEE half precision, any alignment; only where ``halfFilterLevel`` is set
+        /// (`transformHalfFilters`).
         case float16(UnsafeRawPointer)
     }
 

@@ -83,6 +83,18 @@ static void sd_w4_fill_phases(const float *image, ptrdiff_t height, ptrdiff_t wi
 #define SD_SET1 _mm512_set1_ps
 #include "winograd4_template.h"
 
+// The filter transform TRANSFORM of `count` float16 filters, LANES of them at a time widened by WIDEN
+// into a float32 block on the stack: one definition for each instruction set.
+#define SD_HALF_FILTERS(NAME, TARGET, LANES, WIDEN, TRANSFORM)                                  \
+    TARGET void NAME(const void *weight, size_t count, float *u, size_t plane) {                 \
+        float wide[9 * (LANES)];                                                                 \
+        for (size_t f = 0; f < count; f += (LANES)) {                                            \
+            size_t n = count - f < (LANES) ? count - f : (LANES);                                \
+            WIDEN((const uint8_t *)weight + 18 * f, n, wide);                                    \
+            TRANSFORM(wide, n, u + f, plane);                                                    \
+        }                                                                                        \
+    }
+
 // Widens the 9·n IEEE halves of n ≤ 16 consecutive 3×3 filters (any alignment) into `wide`.
 __attribute__((target("avx512f")))
 static inline void sd_w4_widen_filters_avx512(const uint8_t *half, size_t n, float *wide) {
@@ -97,25 +109,10 @@ static inline void sd_w4_widen_filters_avx512(const uint8_t *half, size_t n, flo
     }
 }
 
-__attribute__((target("avx512f")))
-void sd_winograd4_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
-    float wide[9 * 16];
-    for (size_t f = 0; f < count; f += 16) {
-        size_t n = count - f < 16 ? count - f : 16;
-        sd_w4_widen_filters_avx512((const uint8_t *)weight + 18 * f, n, wide);
-        sd_winograd4_filters_avx512(wide, n, u + f, plane);
-    }
-}
-
-__attribute__((target("avx512f")))
-void sd_winograd_filters_f16_avx512(const void *weight, size_t count, float *u, size_t plane) {
-    float wide[9 * 16];
-    for (size_t f = 0; f < count; f += 16) {
-        size_t n = count - f < 16 ? count - f : 16;
-        sd_w4_widen_filters_avx512((const uint8_t *)weight + 18 * f, n, wide);
-        sd_winograd_filters_avx512(wide, n, u + f, plane);
-    }
-}
+SD_HALF_FILTERS(sd_winograd4_filters_f16_avx512, __attribute__((target("avx512f"))), 16,
+                sd_w4_widen_filters_avx512, sd_winograd4_filters_avx512)
+SD_HALF_FILTERS(sd_winograd_filters_f16_avx512, __attribute__((target("avx512f"))), 16,
+                sd_w4_widen_filters_avx512, sd_winograd_filters_avx512)
 
 // Lanes below n set (all bits), the rest clear: the mask of AVX2's masked loads, stores and gathers.
 __attribute__((target("avx2,fma")))
@@ -155,25 +152,10 @@ static inline void sd_w4_widen_filters_avx2(const uint8_t *half, size_t n, float
     }
 }
 
-__attribute__((target("avx2,fma,f16c")))
-void sd_winograd4_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane) {
-    float wide[9 * 8];
-    for (size_t f = 0; f < count; f += 8) {
-        size_t n = count - f < 8 ? count - f : 8;
-        sd_w4_widen_filters_avx2((const uint8_t *)weight + 18 * f, n, wide);
-        sd_winograd4_filters_avx2(wide, n, u + f, plane);
-    }
-}
-
-__attribute__((target("avx2,fma,f16c")))
-void sd_winograd_filters_f16_avx2(const void *weight, size_t count, float *u, size_t plane) {
-    float wide[9 * 8];
-    for (size_t f = 0; f < count; f += 8) {
-        size_t n = count - f < 8 ? count - f : 8;
-        sd_w4_widen_filters_avx2((const uint8_t *)weight + 18 * f, n, wide);
-        sd_winograd_filters_avx2(wide, n, u + f, plane);
-    }
-}
+SD_HALF_FILTERS(sd_winograd4_filters_f16_avx2, __attribute__((target("avx2,fma,f16c"))), 8,
+                sd_w4_widen_filters_avx2, sd_winograd4_filters_avx2)
+SD_HALF_FILTERS(sd_winograd_filters_f16_avx2, __attribute__((target("avx2,fma,f16c"))), 8,
+                sd_w4_widen_filters_avx2, sd_winograd_filters_avx2)
 
 #else
 // Not x86: never called (Swift checks the CPU first).

@@ -25,8 +25,11 @@ let package = Package(
         // Helpers the model benchmarks share: options, clocks, peak memory, synthetic inputs.
         .target(
             name: "BenchmarkSupport",
-            dependencies: [.product(name: "TensorModule", package: "StableDiffusionSwift")],
+            dependencies: ["CoreProbe", .product(name: "TensorModule", package: "StableDiffusionSwift")],
             swiftSettings: swift6),
+        // Timed instruction loops that read a core's clock and FMA rate where a virtual machine
+        // exposes no hardware counters (the step-outlier analysis).
+        .target(name: "CoreProbe"),
         // The performance issue's suite: text encoder, UNet step, VAE decode and full generations at
         // 512² and 256², widening cost and folder load time; compare with reference/pipeline.py
         // (side-by-side.sh runs both).

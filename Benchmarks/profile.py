@@ -3,9 +3,9 @@
 
 Runs `PipelineBenchmark --items ITEM` under `perf record` (CPU samples of every thread, OpenBLAS's
 included), then sorts the samples by function into the kinds of work of a diffusion model: the GEMM
-kernel, OpenBLAS's packing and thread hand-offs, Winograd transforms, attention's softmax, widening
-16-bit weights, normalisation, activations, element-wise arithmetic, memory copies and fills, the
-kernel (page faults, scheduling), and the rest. Building the random weights is counted apart and
+kernel, OpenBLAS's packing and thread hand-offs, Winograd transforms, attention's score kernel and
+softmax, widening 16-bit weights, normalisation, activations, element-wise arithmetic, memory copies
+and fills, the kernel (page faults, scheduling), and the rest. Building the random weights is counted apart and
 left out of the shares, so they describe the item's runs alone.
 
 Usage: Benchmarks/profile.py [--item unet-512] [--runs 2] [--top 25] [--no-build]
@@ -29,6 +29,7 @@ KINDS = [
     ("GEMM packing (OpenBLAS copies)", r"libopenblas.*(copy|sgemm_beta)"),
     ("OpenBLAS other (threads, small kernels)", r"libopenblas"),
     ("Winograd transforms", r"Winograd|winograd"),
+    ("attention scores (own kernel)", r"sd_attention_scores"),
     ("attention softmax (exp, max)", r"exp_shifted|sd_maximum|AttentionLayout|expNonPositive"),
     ("widening fp16 weights", r"widen_|narrow_|HalfWidth|WideningBuffers"),
     ("normalisation (group, layer)", r"groupNorm|layerNorm|moments|Normalization"),

@@ -266,7 +266,8 @@ struct ItemRunner {
         resetStatistics()
         var times: [Double] = [], stepMedians: [Double] = [], decodes: [Double] = [], texts: [Double] = []
         var denoisePeak = 0.0, decodePeak = 0.0
-        // Per step: wall and CPU seconds, faults, context switches, the machine's steal time.
+        // Per step: wall and CPU seconds, faults, context switches, the machine's steal time, and a
+        // reading of the cores' clock and FMA rate just after it.
         var stepUsage: [[String: Double]] = []
         for run in 0..<generationRuns {
             var session: DenoisingSession?
@@ -276,7 +277,14 @@ struct ItemRunner {
                 while !session!.isFinished {
                     let before = ResourceSnapshot.now()
                     try session!.step()
-                    stepUsage.append(ResourceSnapshot.now().since(before))
+                    var usage = ResourceSnapshot.now().since(before)
+                    // Right after the step, outside its timing: the cores' clock and FMA rate.
+                    if let probe = CoreProbeReading.read(threads: ComputeConfiguration.threads) {
+                        usage["probe_ghz"] = probe.gigahertz
+                        usage["probe_fma_per_cycle"] = probe.fmaPerCycle
+                        usage["probe_fma_per_cycle_alone"] = probe.fmaPerCycleAlone
+                    }
+                    stepUsage.append(usage)
                 }
                 denoisePeak = max(denoisePeak, Measure.peakResidentMiB())
                 Measure.resetPeakResident()

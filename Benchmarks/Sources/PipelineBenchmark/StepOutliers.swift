@@ -3,7 +3,9 @@ import BenchmarkSupport
 /// The steps of a generation's denoising loop that took much longer than the typical step, and what
 /// set them apart: whether our process did more work in them (CPU seconds grew with the wall time:
 /// page faults, allocation, our own code) or waited (CPU seconds as usual while the wall time grew:
-/// preemption, or the hypervisor giving the cores to another guest, which shows as steal time).
+/// preemption, or the hypervisor giving the cores to another guest, which shows as steal time); and,
+/// from the core probe read after each step, whether the cores ran at a lower clock or shared their
+/// FMA units with another thread.
 struct StepOutliers {
     /// A step is an outlier when its wall time exceeds the median step's by this factor.
     static let threshold = 1.25
@@ -35,7 +37,9 @@ struct StepOutliers {
             "step_steal_median": Self.median("steal", steps),
         ]
         if !outliers.isEmpty {
-            for key in ["wall", "cpu", "steal", "minor_faults", "involuntary_switches"] {
+            for key in ["wall", "cpu", "steal", "minor_faults", "involuntary_switches", "probe_ghz", "probe_fma_per_cycle",
+                        "probe_fma_per_cycle_alone"]
+                where steps.contains(where: { $0[key] != nil }) {
                 figures["outlier_\(key)_median"] = Self.median(key, outliers)
                 figures["typical_\(key)_median"] = Self.median(key, typical)
             }
@@ -46,9 +50,12 @@ struct StepOutliers {
     /// One line per step (outliers marked), for the log.
     var report: String {
         let outliers = Set(outlierIndices)
-        let header = "steps (\(outliers.count) over \(format(Self.threshold, 2))× the median \(format(typicalWall, 2)) s): wall / CPU / steal s, minor faults, involuntary switches"
+        let header = "steps (\(outliers.count) over \(format(Self.threshold, 2))× the median \(format(typicalWall, 2)) s): wall / CPU / steal s, minor faults, involuntary switches, probe GHz / FMAs per cycle (all threads, one alone)"
         let lines = steps.enumerated().map { index, step in
-            "  \(outliers.contains(index) ? "*" : " ") step \(index + 1): \(format(step["wall"] ?? 0, 2)) / \(format(step["cpu"] ?? 0, 2)) / \(format(step["steal"] ?? 0, 2)), \(Int(step["minor_faults"] ?? 0)), \(Int(step["involuntary_switches"] ?? 0))"
+            let probe = step["probe_ghz"].map {
+                "\(format($0, 2)) / \(format(step["probe_fma_per_cycle"] ?? 0, 2)), \(format(step["probe_fma_per_cycle_alone"] ?? 0, 2))"
+            } ?? "-"
+            return "  \(outliers.contains(index) ? "*" : " ") step \(index + 1): \(format(step["wall"] ?? 0, 2)) / \(format(step["cpu"] ?? 0, 2)) / \(format(step["steal"] ?? 0, 2)), \(Int(step["minor_faults"] ?? 0)), \(Int(step["involuntary_switches"] ?? 0)), \(probe)"
         }
         return ([header] + lines).joined(separator: "\n")
     }

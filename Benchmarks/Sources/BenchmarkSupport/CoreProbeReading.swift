@@ -3,16 +3,19 @@ import Dispatch
 import Synchronization
 
 /// A core's clock rate and FMA rate, read by timing fixed instruction loops on every CPU the compute
-/// threads use, at once and one at a time. Where the hypervisor exposes no hardware counters (`perf stat -e cycles` prints "not
-/// supported" on the AMD EPYC guests of Performance.md), this tells a slow interval's cause apart:
-/// a lower clock (both figures scale), or another thread on the same physical core (the clock holds
-/// and the FMAs per cycle drop below the core's 2). Reading each CPU alone as well tells whose
-/// thread that is: if the rate drops only while all run, two of our own virtual CPUs are sharing one
-/// physical core; if it drops on a CPU alone too, another guest's thread is there.
+/// threads use, at once and one at a time. Where the hypervisor exposes no hardware counters (`perf
+/// stat -e cycles` prints "not supported" on the AMD EPYC guests of Performance.md), this tells some
+/// causes of a slow interval apart: a lower clock (both loops slow down), or another thread on the
+/// same physical core (the clock holds and the FMAs per cycle drop below the core's 2), which may be
+/// our own other virtual CPU (the rate drops only while all run) or another guest's (it drops on a
+/// CPU alone too). A thread that loses its CPU during a loop reads low on both; the loops touch only
+/// registers, so contention in shared caches and memory does not show.
 public struct CoreProbeReading: Sendable {
-    /// Clock rate, GHz: the slowest thread's, from 16 dependent one-cycle additions per iteration.
+    /// Clock rate, GHz, from 16 dependent one-cycle additions per iteration: the lowest of all the
+    /// readings (every CPU at once and each alone).
     public var gigahertz: Double
-    /// Fused multiply-adds per cycle of that clock: the slowest thread's (2 on an idle Zen 3 core).
+    /// Fused multiply-adds per cycle of the reading thread's clock, with every CPU running the loops
+    /// at once: the slowest CPU's (2 on an idle Zen 3 core).
     public var fmaPerCycle: Double
     /// The same rate read on each CPU alone while the others wait: the slowest CPU's.
     public var fmaPerCycleAlone: Double
@@ -24,7 +27,8 @@ public struct CoreProbeReading: Sendable {
     static let additionIterations = 200_000, fmaIterations = 50_000, repeats = 5
 
     /// Reads the probe on the first `threads` CPUs the process may use: on all of them at once (a
-    /// thread pinned to each), then on each alone. Nil on CPUs without the loops (not x86-64 with AVX2).
+    /// thread pinned to each; Dispatch runs them side by side when it has idle workers, as it does
+    /// between steps), then on each alone. Nil on CPUs without the loops (not x86-64 with AVX2).
     public static func read(threads: Int) -> CoreProbeReading? {
         var ids = [Int32](repeating: 0, count: 256)
         let cpus = Array(ids.prefix(Int(core_probe_cpus(&ids, Int32(ids.count)))).prefix(max(1, threads)))

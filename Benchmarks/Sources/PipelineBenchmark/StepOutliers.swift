@@ -37,9 +37,9 @@ struct StepOutliers {
             "step_steal_median": Self.median("steal", steps),
         ]
         if !outliers.isEmpty {
-            for key in ["wall", "cpu", "steal", "minor_faults", "involuntary_switches", "probe_ghz", "probe_fma_per_cycle",
-                        "probe_fma_per_cycle_alone"]
-                where steps.contains(where: { $0[key] != nil }) {
+            let keys = ["wall", "cpu", "steal", "minor_faults", "involuntary_switches",
+                        "probe_ghz", "probe_fma_per_cycle", "probe_fma_per_cycle_alone"]
+            for key in keys where steps.contains(where: { $0[key] != nil }) {
                 figures["outlier_\(key)_median"] = Self.median(key, outliers)
                 figures["typical_\(key)_median"] = Self.median(key, typical)
             }
@@ -50,10 +50,12 @@ struct StepOutliers {
     /// One line per step (outliers marked), for the log.
     var report: String {
         let outliers = Set(outlierIndices)
-        let header = "steps (\(outliers.count) over \(format(Self.threshold, 2))× the median \(format(typicalWall, 2)) s): wall / CPU / steal s, minor faults, involuntary switches, probe GHz / FMAs per cycle (all threads, one alone)"
+        let header = "steps (\(outliers.count) over \(format(Self.threshold, 2))× the median \(format(typicalWall, 2)) s): "
+            + "wall / CPU / steal s, minor faults, involuntary switches, probe GHz / FMAs per cycle (all CPUs, each alone)"
         let lines = steps.enumerated().map { index, step in
             let probe = step["probe_ghz"].map {
-                "\(format($0, 2)) / \(format(step["probe_fma_per_cycle"] ?? 0, 2)), \(format(step["probe_fma_per_cycle_alone"] ?? 0, 2))"
+                "\(format($0, 2)) / \(format(step["probe_fma_per_cycle"] ?? 0, 2)), "
+                    + format(step["probe_fma_per_cycle_alone"] ?? 0, 2)
             } ?? "-"
             return "  \(outliers.contains(index) ? "*" : " ") step \(index + 1): \(format(step["wall"] ?? 0, 2)) / \(format(step["cpu"] ?? 0, 2)) / \(format(step["steal"] ?? 0, 2)), \(Int(step["minor_faults"] ?? 0)), \(Int(step["involuntary_switches"] ?? 0)), \(probe)"
         }

@@ -1,8 +1,9 @@
 #define _GNU_SOURCE
 #include "core_probe.h"
-#include <sched.h>
 #include <time.h>
-#include <unistd.h>
+
+#if defined(__linux__)
+#include <sched.h>
 
 // The thread's CPUs before core_probe_pin, for core_probe_unpin.
 static __thread cpu_set_t core_probe_saved;
@@ -31,6 +32,12 @@ int core_probe_cpus(int *ids, int capacity) {
         if (CPU_ISSET(cpu, &set)) ids[count++] = cpu;
     return count;
 }
+#else
+// Without Linux's affinity calls the probe has no CPUs to pin, and reads nothing.
+int core_probe_pin(int cpu) { (void)cpu; return 0; }
+void core_probe_unpin(void) {}
+int core_probe_cpus(int *ids, int capacity) { (void)ids; (void)capacity; return 0; }
+#endif
 
 static double core_probe_now(void) {
     struct timespec t;

@@ -14,7 +14,8 @@ double core_probe_add_chain_seconds(long iterations);
 double core_probe_fma_seconds(long iterations);
 
 /// Runs the calling thread on virtual CPU `cpu` only (sched_setaffinity) and returns 1, or returns 0
-/// if that CPU cannot be chosen; core_probe_unpin() gives the thread back the CPUs it had before.
+/// if that CPU cannot be chosen (always, off Linux); core_probe_unpin() gives the thread back the
+/// CPUs it had before.
 /// The probe pins each reading so that it knows which CPU it read.
 int core_probe_pin(int cpu);
 void core_probe_unpin(void);

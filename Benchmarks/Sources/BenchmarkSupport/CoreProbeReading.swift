@@ -20,6 +20,13 @@ public struct CoreProbeReading: Sendable {
     /// The same rate read on each CPU alone while the others wait: the slowest CPU's.
     public var fmaPerCycleAlone: Double
 
+    /// The reading as named figures, as the per-step log records them (names in ``figureNames``).
+    public var figures: [String: Double] {
+        ["probe_ghz": gigahertz, "probe_fma_per_cycle": fmaPerCycle, "probe_fma_per_cycle_alone": fmaPerCycleAlone]
+    }
+    /// The names ``figures`` uses.
+    public static let figureNames = ["probe_ghz", "probe_fma_per_cycle", "probe_fma_per_cycle_alone"]
+
     /// Iterations of each loop: about 1 ms each at 3 GHz. Each thread times both loops ``repeats``
     /// times and keeps the medians, so that one preemption inside a loop does not pass for a slow
     /// core; a reading (all CPUs at once, then each alone) costs about 30 ms on 2 CPUs, 0.3 % of a 512²
@@ -62,6 +69,6 @@ public struct CoreProbeReading: Sendable {
             clocks.append(hertz / 1e9)
             rates.append(96 * Double(fmaIterations) / fmas / hertz)
         }
-        return (clocks.sorted()[repeats / 2], rates.sorted()[repeats / 2])
+        return (Timings(clocks).median, Timings(rates).median)
     }
 }

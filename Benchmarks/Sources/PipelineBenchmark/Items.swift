@@ -280,9 +280,7 @@ struct ItemRunner {
                     var usage = ResourceSnapshot.now().since(before)
                     // Right after the step, outside its timing: the cores' clock and FMA rate.
                     if let probe = CoreProbeReading.read(threads: ComputeConfiguration.threads) {
-                        usage["probe_ghz"] = probe.gigahertz
-                        usage["probe_fma_per_cycle"] = probe.fmaPerCycle
-                        usage["probe_fma_per_cycle_alone"] = probe.fmaPerCycleAlone
+                        usage.merge(probe.figures) { $1 }
                     }
                     stepUsage.append(usage)
                 }

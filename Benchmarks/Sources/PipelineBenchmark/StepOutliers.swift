@@ -37,8 +37,7 @@ struct StepOutliers {
             "step_steal_median": Self.median("steal", steps),
         ]
         if !outliers.isEmpty {
-            let keys = ["wall", "cpu", "steal", "minor_faults", "involuntary_switches",
-                        "probe_ghz", "probe_fma_per_cycle", "probe_fma_per_cycle_alone"]
+            let keys = ["wall", "cpu", "steal", "minor_faults", "involuntary_switches"] + CoreProbeReading.figureNames
             for key in keys where steps.contains(where: { $0[key] != nil }) {
                 figures["outlier_\(key)_median"] = Self.median(key, outliers)
                 figures["typical_\(key)_median"] = Self.median(key, typical)

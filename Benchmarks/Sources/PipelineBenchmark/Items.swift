@@ -82,7 +82,9 @@ struct ItemRunner {
     let steps: Int
     let warmup: Int
     let modelFolder: URL?
-    /// Free the widening buffers between the denoising loop and the decode (measures what they cost).
+    /// Shapes the GEMM table by call site lists after each item (`--gemm-sites N`); 0: no table, and
+    /// no recording by site (it costs a lock per GEMM call).
+    let gemmSites: Int
 
     func run(_ item: Item) throws -> ItemResult {
         switch item {
@@ -212,12 +214,16 @@ struct ItemRunner {
     /// is not the sum of `times` (the A/B items time A's runs but count both models' work).
     func result(_ item: Item, times: [Double], details: [String: Double], statisticsTime: Double? = nil) -> ItemResult {
         let gemm = BLASDiagnostics.gemmStatistics
+        let calls = BLASDiagnostics.gemmCallStatistics
         let widening = WideningBuffers.statistics
         BLASDiagnostics.resetGEMMStatistics(enabled: false)
         WideningBuffers.resetStatistics(enabled: false)
         let timings = Timings(times)
         let total = statisticsTime ?? times.reduce(0, +)
         let count = Double(max(times.count, 1)) * (statisticsTime == nil ? 1 : 2)
+        if gemmSites > 0 {
+            print(GEMMSiteReport(statistics: calls, threads: ComputeConfiguration.threads, runs: Int(count), shapeRows: gemmSites).text)
+        }
         return ItemResult(item: item.rawValue, runs: times, median: timings.median, spread: timings.spread,
                           peakRSSMiB: Measure.peakResidentMiB(),
                           gemmSecondsPerRun: gemm.seconds / count, gemmShare: total > 0 ? gemm.seconds / total : 0,
@@ -225,9 +231,10 @@ struct ItemRunner {
                           wideningShare: total > 0 ? widening.seconds / total : 0, details: details)
     }
 
-    /// Zeroes the GEMM and widening statistics and turns their timing on.
+    /// Zeroes the GEMM and widening statistics and turns their timing on (GEMM by call site too, with
+    /// `--gemm-sites`).
     func resetStatistics() {
-        BLASDiagnostics.resetGEMMStatistics(enabled: true)
+        BLASDiagnostics.resetGEMMStatistics(enabled: true, bySite: gemmSites > 0)
         WideningBuffers.resetStatistics(enabled: true)
     }
 

@@ -16,7 +16,9 @@
 //
 // Usage: PipelineBenchmark [--items a,b,…|all] [--runs N] [--warmup N] [--generation-runs N] [--steps N]
 //                          [--precision fp16|bf16|fp32] [--model-folder PATH [--residency mapped|memory]]
-//                          [--threads N] [--cache-limit-mib N]
+//                          [--threads N] [--cache-limit-mib N] [--gemm-sites N]
+//   --gemm-sites N prints, after each item, its GEMM time by call site (linear layers, Winograd products,
+//   attention's P V, …) and its N longest GEMM shapes.
 //   --model-folder with items other than load builds the components from that folder's files
 //   (fp16 or fp32) instead of random weights.
 import BenchmarkSupport
@@ -26,7 +28,7 @@ import StableDiffusion
 do {
     let arguments = try Arguments(Array(CommandLine.arguments.dropFirst()), accepted: [
         "--items", "--runs", "--warmup", "--generation-runs", "--steps", "--precision", "--model-folder", "--residency",
-        "--threads", "--cache-limit-mib",
+        "--threads", "--cache-limit-mib", "--gemm-sites",
     ])
     if let threads = try arguments.optionalInteger("--threads") { ComputeConfiguration.threads = threads }
     if let limit = try arguments.optionalInteger("--cache-limit-mib") { ComputeMemory.cacheLimitBytes = limit << 20 }
@@ -46,7 +48,8 @@ do {
     let runner = ItemRunner(models: Models(origin: origin), runs: try arguments.integer("--runs", default: 3),
                             generationRuns: try arguments.integer("--generation-runs", default: 1),
                             steps: try arguments.integer("--steps", default: 20),
-                            warmup: try arguments.integer("--warmup", default: 1, minimum: 0), modelFolder: modelFolder)
+                            warmup: try arguments.integer("--warmup", default: 1, minimum: 0), modelFolder: modelFolder,
+                            gemmSites: try arguments.integer("--gemm-sites", default: 0, minimum: 0))
     let blas = try BLASDiagnostics.current()
     print("PipelineBenchmark: SD 1.5, \(origin.description); BLAS \(blas.blasCore), \(blas.threads) threads")
     let encoder = JSONEncoder()

@@ -56,8 +56,10 @@ public struct BLASDiagnostics: Sendable, Codable, Equatable {
     }
 
     /// Zeroes the GEMM statistics and turns the timing hook on or off. Off by default: timing costs a
-    /// clock read per call.
-    public static func resetGEMMStatistics(enabled: Bool) {
+    /// clock read per call. `bySite` also records every call by its site and shape
+    /// (``gemmCallStatistics``), which costs a lock per call.
+    public static func resetGEMMStatistics(enabled: Bool, bySite: Bool = false) {
+        GEMMCallRecorder.reset(enabled: enabled && bySite)
         GEMM.calls.store(0, ordering: .relaxed)
         GEMM.flops.store(0, ordering: .relaxed)
         GEMM.nanoseconds.store(0, ordering: .relaxed)

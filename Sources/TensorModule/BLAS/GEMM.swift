@@ -75,10 +75,11 @@ enum GEMM {
     static let activity = Locked<(running: Int, since: UInt64)>((0, 0))
 
     /// `sharedOut`: whether the product's tiles are shared out between the compute threads (see
-    /// ``tiling(m:n:sharedOut:)``); code that runs GEMMs on threads of its own passes false.
+    /// ``tiling(m:n:sharedOut:)``); code that runs GEMMs on threads of its own passes false. `site`
+    /// names the kind of work for the statistics by call site.
     // swiftlint:disable:next function_parameter_count
     static func sgemm(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        _ site: BLASDiagnostics.GEMMSite, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, sharedOut: Bool = true
@@ -92,6 +93,8 @@ enum GEMM {
             preconditionFailure("OpenBLAS is not available: \(error). Call BLASDiagnostics.ensureAvailable() first.")
         }
         let timed = statisticsEnabled.load(ordering: .relaxed)
+        let bySite = timed && GEMMCallRecorder.enabled.load(ordering: .relaxed)
+        let callStart = bySite ? DispatchTime.now().uptimeNanoseconds : nil
         if timed {
             activity.withLock { activity in
                 if activity.running == 0 { activity.since = DispatchTime.now().uptimeNanoseconds }
@@ -121,6 +124,10 @@ enum GEMM {
             parallelFor(tiles) { range in
                 for index in range { tile(index) }
             }
+        }
+        if let callStart {
+            GEMMCallRecorder.record(.init(site: site, m: m, n: n, k: k, tilesShared: sharedOut && tiles > 1),
+                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - callStart) / 1e9)
         }
         if timed {
             calls.add(1, ordering: .relaxed)

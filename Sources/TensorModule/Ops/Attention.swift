@@ -137,7 +137,7 @@ private struct AttentionLayout {
                 maxima[r] = maximum
                 sums[r] += VectorMath.exponentiateAndSum(row, count: span, shift: maximum)
             }
-            GEMM.sgemm(transposeA: false, transposeB: false, m: count, n: valueDim, k: span,
+            GEMM.sgemm(.attentionValues, transposeA: false, transposeB: false, m: count, n: valueDim, k: span,
                        a: scores, lda: span, b: value + first * valueWidth, ldb: valueWidth,
                        beta: first == 0 ? 0 : 1, c: out, ldc: valueWidth, sharedOut: false)
             first += span
@@ -164,7 +164,7 @@ enum AttentionScores {
         if byKernel {
             sd_attention_scores_avx2(query, stride, key, stride, rows, keys, dimensions, scale, scores, keys, packedKeys)
         } else {
-            GEMM.sgemm(transposeA: false, transposeB: true, m: rows, n: keys, k: dimensions, alpha: scale,
+            GEMM.sgemm(.attentionScores, transposeA: false, transposeB: true, m: rows, n: keys, k: dimensions, alpha: scale,
                        a: query, lda: stride, b: key, ldb: stride, c: scores, ldc: keys, sharedOut: false)
         }
     }

@@ -134,7 +134,7 @@ extension Tensor {
             }
             let beta: Float = bias == nil ? 0 : 1
             if direct {
-                GEMM.sgemm(transposeA: false, transposeB: false, m: outChannels, n: plane, k: inChannels,
+                GEMM.sgemm(.pointwiseConvolution, transposeA: false, transposeB: false, m: outChannels, n: plane, k: inChannels,
                            a: weight.pointer, lda: inChannels, b: input, ldb: plane,
                            beta: beta, c: output, ldc: plane)
                 continue
@@ -146,7 +146,7 @@ extension Tensor {
                 Tensor.im2col(input: input, channels: inChannels, height: height, width: width,
                               kernelHeight: kh, kernelWidth: kw, stride: stride, padding: padding,
                               outWidth: outWidth, rows: row0..<(row0 + rows), into: columns!.pointer)
-                GEMM.sgemm(transposeA: false, transposeB: false, m: outChannels, n: bandWidth, k: patch,
+                GEMM.sgemm(.im2colConvolution, transposeA: false, transposeB: false, m: outChannels, n: bandWidth, k: patch,
                            a: weight.pointer, lda: patch, b: columns!.pointer, ldb: bandWidth,
                            beta: beta, c: output + row0 * outWidth, ldc: plane)
                 row0 += rows

@@ -25,7 +25,7 @@ extension Tensor {
                 for r in range { (o + r * outFeatures).update(from: b, count: outFeatures) }
             }
         }
-        GEMM.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+        GEMM.sgemm(.linear, transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                    a: pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures,
                    beta: bias == nil ? 0 : 1, c: out.mutablePointer, ldc: outFeatures)
         return out
@@ -56,7 +56,7 @@ extension Tensor {
         let out = Tensor.uninitialized(batchShape + [m, n])
         let strideB = otherBatch.isEmpty ? 0 : r1 * c1
         for i in 0..<batches {
-            GEMM.sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+            GEMM.sgemm(.matmul, transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
                        a: pointer + i * r0 * c0, lda: c0, b: other.pointer + i * strideB, ldb: c1,
                        c: out.mutablePointer + i * m * n, ldc: n)
         }

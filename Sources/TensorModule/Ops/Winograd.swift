@@ -165,7 +165,7 @@ enum Winograd {
                 OpenBLAS.withSingleThreadedCalls {
                     parallelFor(positions) { range in
                         for xi in range {
-                            GEMM.sgemm(transposeA: false, transposeB: false, m: kc, n: tiles, k: c,
+                            GEMM.sgemm(.winogradConvolution, transposeA: false, transposeB: false, m: kc, n: tiles, k: c,
                                        a: u + xi * kc * c, lda: c, b: v + xi * c * tiles, ldb: tiles,
                                        c: m + xi * kc * tiles, ldc: tiles, sharedOut: false)
                         }

@@ -40,7 +40,7 @@ public struct LowRankUpdate: Sendable {
     /// Adds `scale · up[rowRange] · down` to `rowRange.count × columns` float32 values at `destination`.
     func add(rows rowRange: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         guard scale != 0 else { return }
-        GEMM.sgemm(transposeA: false, transposeB: false, m: rowRange.count, n: columns, k: rank,
+        GEMM.sgemm(.lowRankUpdate, transposeA: false, transposeB: false, m: rowRange.count, n: columns, k: rank,
                    alpha: scale, a: up.pointer + rowRange.lowerBound * rank, lda: rank,
                    b: down.pointer, ldb: columns, beta: 1, c: destination, ldc: columns)
     }

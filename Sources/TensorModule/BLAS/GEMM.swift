@@ -118,7 +118,8 @@ enum GEMM {
                 c + row * ldc + column, blasint(ldc))
         }
         let tiles = rowTiles * columnTiles
-        if tiles == 1 || OpenBLAS.isInsideSingleThreadedCalls {
+        let sharesTiles = tiles > 1 && !OpenBLAS.isInsideSingleThreadedCalls
+        if !sharesTiles {
             for index in 0..<tiles { tile(index) }
         } else {
             parallelFor(tiles) { range in
@@ -126,7 +127,7 @@ enum GEMM {
             }
         }
         if let callStart {
-            GEMMCallRecorder.record(.init(site: site, m: m, n: n, k: k, tilesShared: sharedOut && tiles > 1),
+            GEMMCallRecorder.record(.init(site: site, m: m, n: n, k: k, tilesShared: sharesTiles),
                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - callStart) / 1e9)
         }
         if timed {

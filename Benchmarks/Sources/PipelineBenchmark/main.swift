@@ -31,7 +31,7 @@ do {
         "--threads", "--cache-limit-mib", "--gemm-sites",
     ])
     if let threads = try arguments.optionalInteger("--threads") { ComputeConfiguration.threads = threads }
-    if let limit = try arguments.optionalInteger("--cache-limit-mib") { ComputeMemory.cacheLimitBytes = limit << 20 }
+    if let limit = try arguments.optionalInteger("--cache-limit-mib", minimum: 0) { ComputeMemory.cacheLimitBytes = limit << 20 }
     let itemNames = arguments.string("--items", default: "text-encode,unet-256,vae-256,generate-256")
     let items = try (itemNames == "all" ? Item.allCases.filter { $0 != .load }.map(\.rawValue) : itemNames.split(separator: ",").map(String.init))
         .map { name -> Item in

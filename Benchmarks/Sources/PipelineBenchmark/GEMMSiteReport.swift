@@ -19,24 +19,23 @@ struct GEMMSiteReport {
         let total = statistics.map { $0.threadSeconds(threads: threads) }.reduce(0, +)
         var lines = ["GEMM by call site, per run (\(threads) threads; thread-seconds count every thread of a shared call):",
                      row("site", "calls", "thread s", "share", "GFLOPS/thread")]
-        var sites: [(site: BLASDiagnostics.GEMMSite, calls: Int, seconds: Double, flops: Int)] = []
-        for (site, calls) in Dictionary(grouping: statistics, by: \.site) {
-            let seconds = calls.map { $0.threadSeconds(threads: threads) }.reduce(0, +)
-            sites.append((site, calls.map(\.calls).reduce(0, +), seconds, calls.map(\.flops).reduce(0, +)))
+        // One line per site, then per shape: calls and thread-seconds per run, share, GFLOPS per thread.
+        func line(_ name: String, calls: Int, seconds: Double, flops: Int) -> String {
+            row(name, format(Double(calls) * perRun, 0), format(seconds * perRun, 3),
+                format(total > 0 ? 100 * seconds / total : 0, 1) + " %", format(seconds > 0 ? Double(flops) / seconds / 1e9 : 0, 1))
         }
-        for entry in sites.sorted(by: { $0.seconds > $1.seconds }) {
-            let share = total > 0 ? 100 * entry.seconds / total : 0
-            let rate = entry.seconds > 0 ? Double(entry.flops) / entry.seconds / 1e9 : 0
-            lines.append(row(entry.site.rawValue, format(Double(entry.calls) * perRun, 0), format(entry.seconds * perRun, 3),
-                             format(share, 1) + " %", format(rate, 1)))
+        let sites = Dictionary(grouping: statistics, by: \.site).map { site, calls in
+            (site, calls.map(\.calls).reduce(0, +), calls.map { $0.threadSeconds(threads: threads) }.reduce(0, +),
+             calls.map(\.flops).reduce(0, +))
+        }
+        for (site, calls, seconds, flops) in sites.sorted(by: { $0.2 > $1.2 }) {
+            lines.append(line(site.rawValue, calls: calls, seconds: seconds, flops: flops))
         }
         lines.append("The \(min(shapeRows, statistics.count)) longest shapes (m × n × k; tiles shared between threads or one thread per call):")
-        let longest = statistics.sorted { $0.threadSeconds(threads: threads) > $1.threadSeconds(threads: threads) }
-        for call in longest.prefix(shapeRows) {
-            let seconds = call.threadSeconds(threads: threads)
+        let shapes = statistics.map { ($0, $0.threadSeconds(threads: threads)) }.sorted { $0.1 > $1.1 }
+        for (call, seconds) in shapes.prefix(shapeRows) {
             let shape = "\(call.site.rawValue) \(call.m)×\(call.n)×\(call.k) \(call.tilesShared ? "shared" : "one thread")"
-            lines.append(row(shape, format(Double(call.calls) * perRun, 0), format(seconds * perRun, 3),
-                             format(total > 0 ? 100 * seconds / total : 0, 1) + " %", format(call.gflopsPerThread(threads: threads), 1)))
+            lines.append(line(shape, calls: call.calls, seconds: seconds, flops: call.flops))
         }
         return lines.joined(separator: "\n")
     }

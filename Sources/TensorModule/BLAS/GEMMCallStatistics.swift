@@ -35,7 +35,7 @@ extension BLASDiagnostics {
         /// Number of calls.
         public var calls: Int
         /// Floating-point operations, 2·m·n·k per call.
-        public var flops: Int
+        public var flops: Int { 2 * m * n * k * calls }
         /// Each call's time from start to end, summed over the calls.
         public var seconds: Double
 
@@ -55,8 +55,7 @@ extension BLASDiagnostics {
         GEMMCallRecorder.totals.withLock { $0 }
             .map { key, totals in
                 GEMMCallStatistics(site: key.site, m: key.m, n: key.n, k: key.k, tilesShared: key.tilesShared,
-                                   calls: totals.calls, flops: 2 * key.m * key.n * key.k * totals.calls,
-                                   seconds: totals.seconds)
+                                   calls: totals.calls, seconds: totals.seconds)
             }
             .sorted { ($0.seconds, $0.flops) > ($1.seconds, $1.flops) }
     }

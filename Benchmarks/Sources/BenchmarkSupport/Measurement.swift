@@ -1,4 +1,5 @@
 import Foundation
+import TensorModule
 
 /// Clocks and memory figures of this process.
 public enum Measure {
@@ -26,12 +27,12 @@ public enum Measure {
     /// A `timeval` in seconds.
     public static func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
 
-    /// Peak resident set (VmHWM from /proc/self/status) in MiB: anonymous memory and touched pages of
-    /// mapped files alike.
-    public static func peakResidentMiB() -> Double { statusMiB("VmHWM:") }
+    /// Peak resident set (the library's ``ResourceUsage/peakResidentBytes``: VmHWM on Linux) in MiB:
+    /// anonymous memory and touched pages of mapped files alike; NaN if it cannot be read.
+    public static func peakResidentMiB() -> Double { mebibytes(ResourceUsage.peakResidentBytes) }
 
-    /// Current resident set (VmRSS) in MiB.
-    public static func residentMiB() -> Double { statusMiB("VmRSS:") }
+    /// Current resident set (``ResourceUsage/currentResidentBytes``: VmRSS) in MiB; NaN if unreadable.
+    public static func residentMiB() -> Double { mebibytes(ResourceUsage.currentResidentBytes) }
 
     /// Resets the peak resident set to the current one (Linux ≥ 4.0: `5` to /proc/self/clear_refs), so
     /// that ``peakResidentMiB()`` reports the peak of what follows. Returns false where unsupported.
@@ -43,15 +44,7 @@ public enum Measure {
         return true
     }
 
-    private static func statusMiB(_ field: String) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
-              // "VmHWM:\t 8289280 kB": the field is padded to 8 digits, so from 10⁷ kB (9766 MiB) on no space
-              // follows the tab; split on both.
-              let kilobytes = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
-        else { return .nan }
-        return kilobytes / 1024
-    }
+    private static func mebibytes(_ bytes: Int?) -> Double { bytes.map { Double($0) / 1_048_576 } ?? .nan }
 }
 
 /// Median and spread of repeated timings.

@@ -21,7 +21,7 @@ extension RGBImage {
                           UInt32(maximumPNGSide), &decoded, &message, message.count)
         }
         guard status == 0 else {
-            throw .invalidPNG(path: source, reason: String(cString: message))
+            throw .invalidPNG(path: source, reason: message.nulTerminatedString)
         }
         defer { sd_png_free_image(&decoded) }
         let count = Int(decoded.width) * Int(decoded.height) * 3
@@ -60,7 +60,7 @@ extension RGBImage {
                 }
             }
         }
-        guard status == 0, let output else { throw .invalidPNG(path: "(encoding)", reason: String(cString: message)) }
+        guard status == 0, let output else { throw .invalidPNG(path: "(encoding)", reason: message.nulTerminatedString) }
         defer { sd_png_free_buffer(output) }
         return Data(bytes: output, count: size)
     }
@@ -75,5 +75,13 @@ extension RGBImage {
             guard case .fileUnwritable(_, let reason) = error else { throw .tensor(error) }
             throw .fileUnwritable(path: path, reason: reason)
         }
+    }
+}
+
+private extension [CChar] {
+    /// The UTF-8 text before the first NUL: the C helpers write their error message into a
+    /// fixed-size buffer.
+    var nulTerminatedString: String {
+        String(decoding: prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -25,11 +25,11 @@ struct GEMMSiteReport {
                 format(total > 0 ? 100 * seconds / total : 0, 1) + " %", format(seconds > 0 ? Double(flops) / seconds / 1e9 : 0, 1))
         }
         let sites = Dictionary(grouping: statistics, by: \.site).map { site, calls in
-            (site, calls.map(\.calls).reduce(0, +), calls.map { $0.threadSeconds(threads: threads) }.reduce(0, +),
-             calls.map(\.flops).reduce(0, +))
+            (site: site, calls: calls.map(\.calls).reduce(0, +),
+             seconds: calls.map { $0.threadSeconds(threads: threads) }.reduce(0, +), flops: calls.map(\.flops).reduce(0, +))
         }
-        for (site, calls, seconds, flops) in sites.sorted(by: { $0.2 > $1.2 }) {
-            lines.append(line(site.rawValue, calls: calls, seconds: seconds, flops: flops))
+        for entry in sites.sorted(by: { $0.seconds > $1.seconds }) {
+            lines.append(line(entry.site.rawValue, calls: entry.calls, seconds: entry.seconds, flops: entry.flops))
         }
         lines.append("The \(min(shapeRows, statistics.count)) longest shapes (m × n × k; tiles shared between threads or one thread per call):")
         let shapes = statistics.map { ($0, $0.threadSeconds(threads: threads)) }.sorted { $0.1 > $1.1 }
